@@ -1,0 +1,812 @@
+//! The engine: sensors compiled into one automaton, and the block scan.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::LazyStateID;
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::{Pool, PoolGuard};
+use regex_automata::util::start;
+use regex_automata::{meta, Anchored, MatchKind};
+
+use crate::error::{Error, ErrorKind};
+use crate::http::HttpTracker;
+use crate::scan::{Candidate, ScanState};
+use crate::sensor::{
+    self, Boundary, Confidence, Context, Mask, Sensor, Severity,
+};
+use crate::stream::Stream;
+use crate::validators::ValidateFn;
+use crate::{builtin, MAX_MATCH_LEN, MAX_PATTERNS};
+
+/// The largest heap size of the compiled automaton, in bytes.
+pub const MAX_ENGINE_SIZE: usize = 32 << 20;
+
+/// The capacity of each scratch cache of the lazy DFA, in bytes.
+const CACHE_CAPACITY: usize = 4 << 20;
+
+/// A match: a validated value found by a sensor's rule.
+///
+/// `Debug` shows the masked value only; the raw bytes are available from
+/// [`Match::value`] for callers that need them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Match {
+    pub(crate) sensor: Arc<str>,
+    pub(crate) rule: Arc<str>,
+    pub(crate) sensor_index: u32,
+    pub(crate) rule_index: u32,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) context: Context,
+    pub(crate) severity: Severity,
+    pub(crate) confidence: Confidence,
+    pub(crate) masked: String,
+    pub(crate) value: Vec<u8>,
+}
+
+impl Match {
+    /// Returns the sensor's name.
+    pub fn sensor(&self) -> &str {
+        &self.sensor
+    }
+
+    /// Returns the rule's name.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// Returns the sensor's position in [`Engine::sensors`].
+    pub fn sensor_index(&self) -> usize {
+        self.sensor_index as usize
+    }
+
+    /// Returns the rule's position in its sensor's `rules`.
+    pub fn rule_index(&self) -> usize {
+        self.rule_index as usize
+    }
+
+    /// Returns the byte offset of the first byte of the value, from the
+    /// start of the haystack or stream.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Returns the byte offset just past the value.
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Returns the span `start..end`.
+    pub fn span(&self) -> std::ops::Range<u64> {
+        self.start..self.end
+    }
+
+    /// Returns where in the traffic the value starts.
+    pub fn context(&self) -> Context {
+        self.context
+    }
+
+    /// Returns the sensor's severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Returns how sure the match is.
+    pub fn confidence(&self) -> Confidence {
+        self.confidence
+    }
+
+    /// Returns the value with most of its letters and digits replaced by
+    /// `*`, as the rule's mask says. Safe to log.
+    pub fn masked(&self) -> &str {
+        &self.masked
+    }
+
+    /// Returns the raw bytes of the value. This is personal data: do not
+    /// log it unless the user asked for it.
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+}
+
+impl fmt::Debug for Match {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Match")
+            .field("sensor", &self.sensor)
+            .field("rule", &self.rule)
+            .field("span", &self.span())
+            .field("context", &self.context)
+            .field("masked", &self.masked)
+            .finish()
+    }
+}
+
+/// One source of sensor definitions, kept so that an engine can be
+/// rebuilt elsewhere (for example after pickling in Python).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Where the text came from: a path, `<builtin>` or a caller's label.
+    pub origin: String,
+    /// The definition text.
+    pub text: String,
+}
+
+/// Builds an [`Engine`] from the built-in sensors and definition files.
+///
+/// # Example
+///
+/// ```
+/// use dlp_core::EngineBuilder;
+///
+/// let text = r#"
+/// [[sensor]]
+/// name = "ticket"
+/// [[sensor.rule]]
+/// name = "id"
+/// [[sensor.rule.pattern]]
+/// value = 'TCK-[0-9]{6}'
+/// "#;
+/// let engine = EngineBuilder::new().add_toml(text, "inline")?.build()?;
+/// let matches = engine.scan(b"see TCK-123456 now");
+/// assert_eq!(matches[0].sensor(), "ticket");
+/// # Ok::<(), dlp_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    sensors: Vec<Sensor>,
+    sources: Vec<Source>,
+}
+
+impl EngineBuilder {
+    /// Returns a builder with no sensors.
+    pub fn new() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Adds the built-in sensors (`fr_nir`, `us_ssn`, `credit_card`,
+    /// `iban`, `email`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if a sensor already added has a built-in name.
+    pub fn add_builtin(&mut self) -> Result<&mut EngineBuilder, Error> {
+        for (origin, text) in builtin::SOURCES {
+            self.add_toml(text, origin)?;
+        }
+        Ok(self)
+    }
+
+    /// Adds the sensors defined in `text`; `origin` names the text in
+    /// error messages (usually a file path).
+    ///
+    /// # Errors
+    ///
+    /// Returns an error naming `origin`, the sensor and the rule if the
+    /// text is not a valid definition or reuses a sensor name.
+    pub fn add_toml(
+        &mut self,
+        text: &str,
+        origin: &str,
+    ) -> Result<&mut EngineBuilder, Error> {
+        let sensors = sensor::parse(text, origin)?;
+        for sensor in &sensors {
+            if self.sensors.iter().any(|s| s.name == sensor.name) {
+                let kind = ErrorKind::DuplicateName { name: sensor.name.clone() };
+                return Err(Error::new(origin, kind).in_sensor(&sensor.name));
+            }
+        }
+        self.sensors.extend(sensors);
+        self.sources
+            .push(Source { origin: origin.to_string(), text: text.to_string() });
+        Ok(self)
+    }
+
+    /// Reads and adds the definition file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the file cannot be read, is not UTF-8, or is
+    /// not a valid definition.
+    pub fn add_file(
+        &mut self,
+        path: impl AsRef<Path>,
+    ) -> Result<&mut EngineBuilder, Error> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            Error::new(&origin, ErrorKind::Io { message: err.to_string() })
+        })?;
+        self.add_toml(&text, &origin)
+    }
+
+    /// Compiles the sensors added so far into an engine.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if there are no sensors, more than
+    /// [`MAX_PATTERNS`] patterns, or the compiled automaton would exceed
+    /// [`MAX_ENGINE_SIZE`].
+    pub fn build(&self) -> Result<Engine, Error> {
+        let inner = Inner::compile(self.sensors.clone(), self.sources.clone())?;
+        Ok(Engine { inner: Arc::new(inner) })
+    }
+}
+
+/// Sensors compiled into one automaton: immutable, cheap to clone, and
+/// shared by any number of threads.
+///
+/// Scanning needs scratch space (a lazy DFA cache of up to 4 MiB and a
+/// small buffer); the engine keeps a pool of them, one per thread that is
+/// scanning at a time, so callers never manage it.
+///
+/// # Example
+///
+/// ```
+/// use dlp_core::Engine;
+///
+/// let engine = Engine::builtin();
+/// let matches = engine.scan(b"NIR 2 55 08 14 168 025 38, SSN 536-22-8451");
+/// assert_eq!(matches.len(), 2);
+/// assert_eq!(matches[0].sensor(), "fr_nir");
+/// assert_eq!(matches[0].masked(), "2 55 08 ** *** *** 38");
+/// assert_eq!(matches[1].sensor(), "us_ssn");
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+type CachePool = Pool<
+    Scratch,
+    Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>,
+>;
+
+/// Per-thread scratch space for scanning.
+pub(crate) struct Scratch {
+    pub(crate) cache: Cache,
+    pub(crate) junction: Vec<u8>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) sensors: Vec<Sensor>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) rules: Vec<CompiledRule>,
+    dfa: DFA,
+    pool: CachePool,
+    /// The rule of each DFA pattern.
+    pattern_rule: Vec<u32>,
+    /// Bytes that can start a pattern after a non-word byte.
+    can_start: [bool; 256],
+    /// Bytes that can start a pattern whose boundary is `none`, anywhere.
+    can_start_anywhere: [bool; 256],
+    /// The longest match of any pattern, in bytes.
+    pub(crate) max_len: usize,
+    /// The largest hotword window, at least 1 so the byte before a
+    /// candidate is always at hand.
+    pub(crate) max_window: usize,
+}
+
+pub(crate) struct CompiledRule {
+    pub(crate) sensor: u32,
+    pub(crate) rule: u32,
+    pub(crate) sensor_name: Arc<str>,
+    pub(crate) rule_name: Arc<str>,
+    pub(crate) context: Context,
+    pub(crate) severity: Severity,
+    pub(crate) validator: Option<ValidateFn>,
+    pub(crate) checks: Vec<(bool, meta::Regex)>,
+    pub(crate) hotwords: Option<AhoCorasick>,
+    pub(crate) hotwords_required: bool,
+    pub(crate) hotword_window: usize,
+    pub(crate) confidence: Confidence,
+    pub(crate) boundary: Boundary,
+    pub(crate) mask: Mask,
+}
+
+impl Inner {
+    fn compile(
+        sensors: Vec<Sensor>,
+        sources: Vec<Source>,
+    ) -> Result<Inner, Error> {
+        let origin = sources
+            .iter()
+            .map(|s| s.origin.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if sensors.is_empty() {
+            return Err(Error::new(&origin, ErrorKind::Empty { what: "definition" }));
+        }
+        let mut rules = Vec::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut pattern_rule = Vec::new();
+        let mut max_len = 1;
+        let mut max_window = 1;
+        for (si, sensor) in sensors.iter().enumerate() {
+            let sensor_name: Arc<str> = Arc::from(sensor.name.as_str());
+            for (ri, rule) in sensor.rules.iter().enumerate() {
+                let in_rule = |err: Error| {
+                    err.in_sensor(&sensor.name).in_rule(&rule.name)
+                };
+                let primary = rule
+                    .patterns
+                    .iter()
+                    .position(|p| !p.negated)
+                    .expect("rules have a regex pattern");
+                let mut checks = Vec::new();
+                for (k, pattern) in rule.patterns.iter().enumerate() {
+                    if k == primary {
+                        continue;
+                    }
+                    let regex = meta::Regex::builder()
+                        .syntax(sensor::syntax_config())
+                        .build(&pattern.regex)
+                        .map_err(|err| {
+                            in_rule(Error::new(
+                                &origin,
+                                ErrorKind::InvalidRegex {
+                                    pattern: pattern.regex.clone(),
+                                    message: err.to_string(),
+                                },
+                            ))
+                        })?;
+                    checks.push((pattern.negated, regex));
+                }
+                let hotwords = if rule.hotwords.is_empty() {
+                    None
+                } else {
+                    let ac = AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .build(&rule.hotwords)
+                        .map_err(|err| {
+                            in_rule(Error::new(
+                                &origin,
+                                ErrorKind::TooLarge { message: err.to_string() },
+                            ))
+                        })?;
+                    Some(ac)
+                };
+                let regex = &rule.patterns[primary].regex;
+                max_len = max_len.max(sensor::max_match_len(regex));
+                max_window = max_window.max(rule.hotword_window);
+                patterns.push(regex);
+                pattern_rule.push(rules.len() as u32);
+                rules.push(CompiledRule {
+                    sensor: si as u32,
+                    rule: ri as u32,
+                    sensor_name: Arc::clone(&sensor_name),
+                    rule_name: Arc::from(rule.name.as_str()),
+                    context: rule.context,
+                    severity: sensor.severity,
+                    validator: sensor::validator_fn(rule),
+                    checks,
+                    hotwords,
+                    hotwords_required: rule.hotwords_required,
+                    hotword_window: rule.hotword_window,
+                    confidence: rule.confidence,
+                    boundary: rule.boundary,
+                    mask: rule.mask,
+                });
+            }
+        }
+        if patterns.len() > MAX_PATTERNS {
+            let message = format!(
+                "{} rules exceed the limit of {MAX_PATTERNS}; split the \
+                 sensors across engines",
+                patterns.len()
+            );
+            return Err(Error::new(&origin, ErrorKind::TooLarge { message }));
+        }
+        let dfa = build_dfa(&patterns).map_err(|message| {
+            locate_build_error(&sensors, &rules, &patterns, &origin, message)
+        })?;
+        let factory_dfa = dfa.clone();
+        let create: Box<
+            dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe,
+        > = Box::new(move || Scratch {
+            cache: factory_dfa.create_cache(),
+            junction: Vec::new(),
+        });
+        let pool = Pool::new(create);
+        let mut inner = Inner {
+            sensors,
+            sources,
+            rules,
+            dfa,
+            pool,
+            pattern_rule,
+            can_start: [false; 256],
+            can_start_anywhere: [false; 256],
+            max_len,
+            max_window,
+        };
+        inner.compute_start_bytes();
+        Ok(inner)
+    }
+
+    /// Fills the start-byte tables by probing the automaton's anchored
+    /// start states with each byte, after each kind of preceding byte.
+    fn compute_start_bytes(&mut self) {
+        let mut scratch = self.pool.get();
+        let cache = &mut scratch.cache;
+        let look_behinds = [None, Some(b' '), Some(b'\n'), Some(b'a')];
+        let anywhere: Vec<u32> = self
+            .pattern_rule
+            .iter()
+            .enumerate()
+            .filter(|(_, &r)| self.rules[r as usize].boundary == Boundary::None)
+            .map(|(pid, _)| pid as u32)
+            .collect();
+        for byte in 0..=255u8 {
+            for look_behind in look_behinds {
+                let config = start::Config::new()
+                    .anchored(Anchored::Yes)
+                    .look_behind(look_behind);
+                if opens(&self.dfa, cache, &config, byte) {
+                    self.can_start[usize::from(byte)] = true;
+                }
+                if look_behind != Some(b'a') {
+                    continue;
+                }
+                for &pid in &anywhere {
+                    let Ok(pid) = regex_automata::PatternID::new(pid as usize)
+                    else {
+                        continue;
+                    };
+                    let config = config.clone().anchored(Anchored::Pattern(pid));
+                    if opens(&self.dfa, cache, &config, byte) {
+                        self.can_start_anywhere[usize::from(byte)] = true;
+                    }
+                }
+            }
+        }
+        // Starts of `none` patterns after other look-behinds count too.
+        for byte in 0..256 {
+            if !anywhere.is_empty() && self.can_start[byte] {
+                self.can_start_anywhere[byte] |= true;
+            }
+        }
+        PoolGuard::put(scratch);
+    }
+
+    pub(crate) fn scratch(&self) -> PoolGuard<'_, Scratch, Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>> {
+        self.pool.get()
+    }
+
+    /// Finds the candidate spans that start at `p` in `bytes`, validates
+    /// them, and returns the longest valid one (the lowest rule on a tie).
+    ///
+    /// `bytes[p + max_len]` must exist unless `eof` is set, and the bytes
+    /// up to `max_window` before `p` must be in `bytes` unless `p` is the
+    /// start of the stream (`base + p == 0`).
+    #[inline]
+    pub(crate) fn best_at(
+        &self,
+        cache: &mut Cache,
+        bytes: &[u8],
+        base: u64,
+        p: usize,
+        eof: bool,
+        state: &ScanState,
+    ) -> Option<Candidate> {
+        let byte = bytes[p];
+        let prev = if p > 0 { Some(bytes[p - 1]) } else { None };
+        let at_boundary = prev.map_or(true, |b| !is_word(b));
+        let index = usize::from(byte);
+        if !((at_boundary && self.can_start[index])
+            || self.can_start_anywhere[index])
+        {
+            return None;
+        }
+        let config =
+            start::Config::new().anchored(Anchored::Yes).look_behind(prev);
+        let Ok(mut sid) = self.dfa.start_state(cache, &config) else {
+            return None;
+        };
+        let limit = (p + self.max_len).min(bytes.len());
+        let mut best: Option<Candidate> = None;
+        let mut i = p;
+        loop {
+            let next = if i < bytes.len() {
+                self.dfa.next_state(cache, sid, bytes[i])
+            } else if eof {
+                self.dfa.next_eoi_state(cache, sid)
+            } else {
+                break;
+            };
+            let Ok(next) = next else { break };
+            sid = next;
+            if sid.is_tagged() {
+                if sid.is_dead() || sid.is_quit() {
+                    break;
+                }
+                if sid.is_match() && i > p {
+                    self.consider(
+                        cache, sid, bytes, base, p, i, eof, at_boundary,
+                        state, &mut best,
+                    );
+                }
+            }
+            if i >= limit {
+                break;
+            }
+            i += 1;
+        }
+        best
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn consider(
+        &self,
+        cache: &Cache,
+        sid: LazyStateID,
+        bytes: &[u8],
+        base: u64,
+        p: usize,
+        end: usize,
+        eof: bool,
+        at_boundary: bool,
+        state: &ScanState,
+        best: &mut Option<Candidate>,
+    ) {
+        let end_ok = if end < bytes.len() { !is_word(bytes[end]) } else { eof };
+        for k in 0..self.dfa.match_len(cache, sid) {
+            let pid = self.dfa.match_pattern(cache, sid, k);
+            let rule_id = self.pattern_rule[pid.as_usize()];
+            if let Some(b) = best {
+                let longer = end > b.end
+                    || (end == b.end && rule_id < b.rule);
+                if !longer {
+                    continue;
+                }
+            }
+            let rule = &self.rules[rule_id as usize];
+            if rule.boundary == Boundary::Word && !(at_boundary && end_ok) {
+                continue;
+            }
+            let context = state.context_at(base + p as u64);
+            if rule.context != Context::Packet && rule.context != context {
+                continue;
+            }
+            let value = &bytes[p..end];
+            if let Some(validate) = rule.validator {
+                if !validate(value) {
+                    continue;
+                }
+            }
+            if !rule.checks.iter().all(|(negated, re)| re.is_match(value) != *negated) {
+                continue;
+            }
+            let mut confidence = rule.confidence;
+            if let Some(hotwords) = &rule.hotwords {
+                let from = p.saturating_sub(rule.hotword_window);
+                let found = hotwords.is_match(&bytes[from..p]);
+                if rule.hotwords_required && !found {
+                    continue;
+                }
+                if found && !rule.hotwords_required {
+                    confidence = Confidence::High;
+                }
+            }
+            *best = Some(Candidate { rule: rule_id, end, context, confidence });
+        }
+    }
+
+    pub(crate) fn make_match(
+        &self,
+        candidate: &Candidate,
+        bytes: &[u8],
+        base: u64,
+        p: usize,
+    ) -> Match {
+        let rule = &self.rules[candidate.rule as usize];
+        let value = bytes[p..candidate.end].to_vec();
+        Match {
+            sensor: Arc::clone(&rule.sensor_name),
+            rule: Arc::clone(&rule.rule_name),
+            sensor_index: rule.sensor,
+            rule_index: rule.rule,
+            start: base + p as u64,
+            end: base + candidate.end as u64,
+            context: candidate.context,
+            severity: rule.severity,
+            confidence: candidate.confidence,
+            masked: rule.mask.apply(&value),
+            value,
+        }
+    }
+}
+
+fn opens(dfa: &DFA, cache: &mut Cache, config: &start::Config, byte: u8) -> bool {
+    let Ok(sid) = dfa.start_state(cache, config) else {
+        return true;
+    };
+    match dfa.next_state(cache, sid, byte) {
+        Ok(next) => !next.is_dead(),
+        Err(_) => true,
+    }
+}
+
+/// Returns whether `byte` is part of a word for match boundaries: an ASCII
+/// letter or digit.
+#[inline]
+pub(crate) fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+}
+
+fn build_dfa(patterns: &[&str]) -> Result<DFA, String> {
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(CACHE_CAPACITY)
+                .minimum_cache_clear_count(None),
+        )
+        .syntax(sensor::syntax_config())
+        .thompson(
+            thompson::Config::new().nfa_size_limit(Some(MAX_ENGINE_SIZE)),
+        )
+        .build_many(patterns)
+        .map_err(|err| {
+            let mut message = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(inner) = source {
+                message = format!("{message}: {inner}");
+                source = inner.source();
+            }
+            message
+        })
+}
+
+/// Finds which rule made the automaton fail to build, by building each
+/// pattern alone.
+fn locate_build_error(
+    sensors: &[Sensor],
+    rules: &[CompiledRule],
+    patterns: &[&str],
+    origin: &str,
+    message: String,
+) -> Error {
+    for (pattern, rule) in patterns.iter().zip(rules) {
+        if let Err(alone) = build_dfa(&[pattern]) {
+            let sensor = &sensors[rule.sensor as usize];
+            let kind = ErrorKind::InvalidRegex {
+                pattern: pattern.to_string(),
+                message: alone,
+            };
+            return Error::new(origin, kind)
+                .in_sensor(&sensor.name)
+                .in_rule(&sensor.rules[rule.rule as usize].name);
+        }
+    }
+    let message = format!(
+        "the rules together exceed the compiled size limit of {} MiB \
+         ({message}); split the sensors across engines",
+        MAX_ENGINE_SIZE >> 20
+    );
+    Error::new(origin, ErrorKind::TooLarge { message })
+}
+
+impl Engine {
+    /// Returns an engine with the built-in sensors.
+    ///
+    /// The built-in sensors are compiled once per process and shared, so
+    /// this is cheap after the first call.
+    pub fn builtin() -> Engine {
+        static BUILTIN: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                EngineBuilder::new()
+                    .add_builtin()
+                    .and_then(|b| b.build())
+                    .expect("the built-in sensors are valid")
+            })
+            .clone()
+    }
+
+    /// Returns a builder for an engine with chosen sensors.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::new()
+    }
+
+    /// Returns an engine with the sensors defined in `text`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error naming `origin`, the sensor and the rule if the
+    /// text is not a valid definition.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Engine, Error> {
+        EngineBuilder::new().add_toml(text, origin)?.build()
+    }
+
+    /// Returns an engine with the sensors of the definition file at
+    /// `path`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the file cannot be read or is not a valid
+    /// definition.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Engine, Error> {
+        EngineBuilder::new().add_file(path)?.build()
+    }
+
+    /// Returns the sensors, in the order they were added.
+    pub fn sensors(&self) -> &[Sensor] {
+        &self.inner.sensors
+    }
+
+    /// Returns the definition texts the engine was built from.
+    pub fn sources(&self) -> &[Source] {
+        &self.inner.sources
+    }
+
+    /// Returns the longest match any pattern allows, in bytes. A stream
+    /// carries about this many bytes, plus the hotword window, between
+    /// fragments.
+    pub fn max_match_len(&self) -> usize {
+        self.inner.max_len
+    }
+
+    /// Scans a whole haystack and returns its matches in order of start.
+    pub fn scan(&self, haystack: &[u8]) -> Vec<Match> {
+        let mut matches = Vec::new();
+        self.scan_with(haystack, |m| {
+            matches.push(m.clone());
+            ControlFlow::Continue(())
+        });
+        matches
+    }
+
+    /// Scans a whole haystack and calls `on_match` with each match, in
+    /// order of start, until it returns `ControlFlow::Break`.
+    pub fn scan_with<F>(&self, haystack: &[u8], mut on_match: F)
+    where
+        F: FnMut(&Match) -> ControlFlow<()>,
+    {
+        let mut state = ScanState::new();
+        let mut http = HttpTracker::new();
+        http.feed(haystack, 0, &mut state.contexts);
+        http.finish(&mut state.contexts);
+        let mut scratch = self.inner.pool.get();
+        let _ = crate::scan::scan_range(
+            &self.inner,
+            &mut scratch.cache,
+            haystack,
+            0,
+            0..haystack.len(),
+            true,
+            &mut state,
+            &mut |m| on_match(m),
+        );
+    }
+
+    /// Opens a stream for one direction of a flow.
+    pub fn stream(&self) -> Stream {
+        Stream::new(self.clone())
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> =
+            self.inner.sensors.iter().map(|s| s.name.as_str()).collect();
+        f.debug_struct("Engine")
+            .field("sensors", &names)
+            .field("max_match_len", &self.inner.max_len)
+            .finish()
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<Engine>();
+    is::<Stream>();
+    is::<Match>();
+}
+
+const _: () = assert!(MAX_MATCH_LEN >= 64);

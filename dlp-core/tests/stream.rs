@@ -1,0 +1,208 @@
+//! Split invariance: a stream fed any cut of a haystack reports exactly
+//! what the block API reports for the whole haystack.
+
+use std::ops::ControlFlow;
+
+use dlp_core::{Engine, Match};
+use proptest::prelude::*;
+
+fn stream_matches(engine: &Engine, haystack: &[u8], cuts: &[usize]) -> Vec<Match> {
+    let mut cuts: Vec<usize> =
+        cuts.iter().map(|c| c % (haystack.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut stream = engine.stream();
+    let mut found = Vec::new();
+    let mut on_match = |m: &Match| {
+        found.push(m.clone());
+        ControlFlow::Continue(())
+    };
+    let mut from = 0;
+    for cut in cuts.into_iter().chain(std::iter::once(haystack.len())) {
+        stream.feed(&haystack[from..cut], &mut on_match).unwrap();
+        from = cut;
+    }
+    stream.finish(&mut on_match).unwrap();
+    found
+}
+
+/// Pieces a haystack is made of: values that match, look-alikes that must
+/// not, separators, HTTP framing and random bytes.
+fn piece() -> impl Strategy<Value = Vec<u8>> {
+    let fixed = prop::sample::select(vec![
+        "2 55 08 14 168 025 38",
+        "2 84 12 2A 004 123 70",
+        "192077512345653",
+        "1 85 05 78 006 084 36",
+        "536-22-8451",
+        "SSN: 223779741",
+        "223779741",
+        "5555 5555 5555 4444",
+        "4111111111111111",
+        "3782 822463 10005",
+        "FR14 2004 1010 0505 0001 3M02 606",
+        "GB82WEST12345698765432",
+        "jane.doe@example.com",
+        "logo@2x.png",
+        "06 12 34 56 78",
+        "2026-12-04T16:05:53Z",
+        " ",
+        "\n",
+        "\r\n",
+        "=",
+        "\"",
+        "0.",
+        "42",
+        "POST /upload?card=4111111111111111 HTTP/1.1\r\nContent-Length: 30\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: a\r\n\r\n",
+    ]);
+    prop_oneof![
+        4 => fixed.prop_map(|s| s.as_bytes().to_vec()),
+        1 => prop::collection::vec(any::<u8>(), 0..8),
+        1 => prop::collection::vec(b'0'..=b'9', 1..24),
+    ]
+}
+
+fn haystack() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(piece(), 0..24).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn builtin_stream_equals_block(
+        haystack in haystack(),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let engine = Engine::builtin();
+        let block = engine.scan(&haystack);
+        let streamed = stream_matches(&engine, &haystack, &cuts);
+        prop_assert_eq!(streamed, block);
+    }
+
+    #[test]
+    fn one_byte_fragments_equal_block(haystack in haystack()) {
+        let engine = Engine::builtin();
+        let cuts: Vec<usize> = (0..haystack.len()).collect();
+        let block = engine.scan(&haystack);
+        prop_assert_eq!(stream_matches(&engine, &haystack, &cuts), block);
+    }
+
+    #[test]
+    fn custom_sensors_stream_equals_block(
+        haystack in prop::collection::vec(
+            prop::sample::select(b"ab-_ 0123456789token=secretXY\n".to_vec()),
+            0..200,
+        ),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let engine = custom_engine();
+        let block = engine.scan(&haystack);
+        let streamed = stream_matches(&engine, &haystack, &cuts);
+        prop_assert_eq!(streamed, block);
+    }
+}
+
+fn custom_engine() -> Engine {
+    let text = r#"
+[[sensor]]
+name = "token"
+[[sensor.rule]]
+name = "kv"
+hotwords = ["token"]
+hotwords_required = true
+hotword_window = 8
+[[sensor.rule.pattern]]
+value = '[a-z0-9]{2,12}'
+[[sensor.rule.pattern]]
+op = "!regex"
+value = '^[0-9]+$'
+
+[[sensor]]
+name = "anywhere"
+[[sensor.rule]]
+name = "digits"
+boundary = "none"
+[[sensor.rule.pattern]]
+value = '[0-9]{3}-[0-9]{2}'
+"#;
+    Engine::from_toml(text, "custom").unwrap()
+}
+
+#[test]
+fn cut_nir_reported_once_at_every_cut() {
+    let engine = Engine::builtin();
+    let haystack = b"{\"nir\": \"2 84 12 2A 004 123 70\"}";
+    let block = engine.scan(haystack);
+    assert_eq!(block.len(), 1);
+    assert_eq!(block[0].span(), 9..30);
+    for cut in 0..=haystack.len() {
+        let streamed = stream_matches(&engine, haystack, &[cut]);
+        assert_eq!(streamed, block, "cut at {cut}");
+    }
+}
+
+#[test]
+fn feed_after_finish_is_an_error() {
+    let engine = Engine::builtin();
+    let mut stream = engine.stream();
+    stream.finish(|_| ControlFlow::Continue(())).unwrap();
+    let err = stream.feed(b"x", |_| ControlFlow::Continue(())).unwrap_err();
+    assert_eq!(err, dlp_core::StreamError::Finished);
+    assert!(stream.finish(|_| ControlFlow::Continue(())).is_err());
+    stream.reset();
+    assert!(stream.feed(b"536-22-8451 ", |_| ControlFlow::Continue(())).is_ok());
+}
+
+#[test]
+fn stop_from_callback_skips_rest_of_call() {
+    let engine = Engine::builtin();
+    let mut stream = engine.stream();
+    let haystack = b"536-22-8451 536-22-8452 536-22-8453 and more text here to pass the tail................................................................................................................................................................................................................................................................................................................................................................";
+    let mut seen = 0;
+    stream
+        .feed(haystack, |_| {
+            seen += 1;
+            ControlFlow::Break(())
+        })
+        .unwrap();
+    assert_eq!(seen, 1);
+    let mut later = 0;
+    stream
+        .feed(b" 536-22-8454 ", |_| {
+            later += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    stream.finish(|_| {
+        later += 1;
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(later, 1);
+}
+
+#[test]
+fn reset_gives_same_results() {
+    let engine = Engine::builtin();
+    let haystack = b"x 536-22-8451 y";
+    let first = stream_matches(&engine, haystack, &[5]);
+    let mut stream = engine.stream();
+    stream.feed(b"garbage 4111", |_| ControlFlow::Continue(())).unwrap();
+    stream.reset();
+    let mut again = Vec::new();
+    stream
+        .feed(haystack, |m| {
+            again.push(m.clone());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    stream
+        .finish(|m| {
+            again.push(m.clone());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(first.len(), 1);
+}
