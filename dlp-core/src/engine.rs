@@ -286,8 +286,8 @@ pub(crate) struct Inner {
     can_start_anywhere: [bool; 256],
     /// The longest match of any pattern, in bytes.
     pub(crate) max_len: usize,
-    /// The largest hotword window, at least 1 so the byte before a
-    /// candidate is always at hand.
+    /// The largest hotword window, at least 2 so the two bytes before a
+    /// candidate (for boundaries) are always at hand.
     pub(crate) max_window: usize,
 }
 
@@ -325,7 +325,7 @@ impl Inner {
         let mut patterns: Vec<&str> = Vec::new();
         let mut pattern_rule = Vec::new();
         let mut max_len = 1;
-        let mut max_window = 1;
+        let mut max_window = 2;
         for (si, sensor) in sensors.iter().enumerate() {
             let sensor_name: Arc<str> = Arc::from(sensor.name.as_str());
             for (ri, rule) in sensor.rules.iter().enumerate() {
@@ -480,7 +480,7 @@ impl Inner {
     /// Finds the candidate spans that start at `p` in `bytes`, validates
     /// them, and returns the longest valid one (the lowest rule on a tie).
     ///
-    /// `bytes[p + max_len]` must exist unless `eof` is set, and the bytes
+    /// `bytes[p + max_len + 1]` must exist unless `eof` is set, and the bytes
     /// up to `max_window` before `p` must be in `bytes` unless `p` is the
     /// start of the stream (`base + p == 0`).
     #[inline]
@@ -495,7 +495,8 @@ impl Inner {
     ) -> Option<Candidate> {
         let byte = bytes[p];
         let prev = if p > 0 { Some(bytes[p - 1]) } else { None };
-        let at_boundary = prev.map_or(true, |b| !is_word(b));
+        let at_boundary =
+            prev.map_or(true, |b| !is_word(b)) && !continues_number(bytes, p);
         let index = usize::from(byte);
         if !((at_boundary && self.can_start[index])
             || self.can_start_anywhere[index])
@@ -553,7 +554,11 @@ impl Inner {
         state: &ScanState,
         best: &mut Option<Candidate>,
     ) {
-        let end_ok = if end < bytes.len() { !is_word(bytes[end]) } else { eof };
+        let end_ok = if end < bytes.len() {
+            !is_word(bytes[end]) && !number_continues(bytes, end)
+        } else {
+            eof
+        };
         for k in 0..self.dfa.match_len(cache, sid) {
             let pid = self.dfa.match_pattern(cache, sid, k);
             let rule_id = self.pattern_rule[pid.as_usize()];
@@ -629,6 +634,27 @@ fn opens(dfa: &DFA, cache: &mut Cache, config: &start::Config, byte: u8) -> bool
         Ok(next) => !next.is_dead(),
         Err(_) => true,
     }
+}
+
+/// Returns whether position `p` is the fractional part of a number, as the
+/// `4242` in `0.4242`: a digit after a dot that follows a digit.
+#[inline]
+fn continues_number(bytes: &[u8], p: usize) -> bool {
+    p >= 2
+        && bytes[p - 1] == b'.'
+        && bytes[p - 2].is_ascii_digit()
+        && bytes[p].is_ascii_digit()
+}
+
+/// Returns whether a span ending at `end` is followed by a fractional part,
+/// as `42.5`: a digit, then a dot, then a digit.
+#[inline]
+fn number_continues(bytes: &[u8], end: usize) -> bool {
+    end >= 1
+        && end + 1 < bytes.len()
+        && bytes[end] == b'.'
+        && bytes[end - 1].is_ascii_digit()
+        && bytes[end + 1].is_ascii_digit()
 }
 
 /// Returns whether `byte` is part of a word for match boundaries: an ASCII

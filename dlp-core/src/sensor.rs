@@ -133,7 +133,9 @@ impl Confidence {
 pub enum Boundary {
     /// A match neither starts nor ends inside a run of ASCII letters and
     /// digits (the default): the byte before it and the byte after it,
-    /// when present, are not ASCII alphanumeric.
+    /// when present, are not ASCII alphanumeric. Nor does it start or end
+    /// inside a decimal number: digits after `0.` or before `.5` do not
+    /// count as a boundary.
     #[default]
     Word,
     /// A match may start and end anywhere.

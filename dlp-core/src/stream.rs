@@ -39,15 +39,15 @@ impl std::error::Error for StreamError {}
 ///
 /// # When matches are reported
 ///
-/// A match is reported by the `feed` call that brings the byte after its
-/// longest possible extension, that is up to [`Engine::max_match_len`]
-/// bytes after its start, or by `finish`.
+/// A match is reported by the `feed` call that brings the second byte after
+/// its longest possible extension, that is up to [`Engine::max_match_len`]
+/// plus two bytes after its start, or by `finish`.
 ///
 /// # State
 ///
 /// A fragment is scanned in place and not retained. Between calls the
 /// stream keeps a tail of the last bytes it saw (the longest match plus
-/// the largest hotword window, plus one), its offsets, the end of the
+/// the largest hotword window, plus two), its offsets, the end of the
 /// last match, and the HTTP context of the current message; see
 /// [`Stream::state_size`]. The scratch space for the automaton belongs to
 /// the engine, so a stream may be moved between threads but is used by
@@ -165,8 +165,9 @@ impl Stream {
         let new_total = start + len;
         self.http.feed(fragment, start, &mut self.state.contexts);
         // A position is decided once the longest match from it and the
-        // byte after that are at hand, and its context is known.
-        let lookahead = inner.max_len as u64 + 1;
+        // two bytes after that (for the end boundary) are at hand, and its
+        // context is known.
+        let lookahead = inner.max_len as u64 + 2;
         let safe_end = new_total
             .saturating_sub(lookahead)
             .min(self.http.decided_until(new_total));
@@ -290,10 +291,10 @@ impl fmt::Debug for Stream {
 }
 
 /// Returns how many bytes a stream keeps between calls: enough for an
-/// undecided position (the longest match and the byte after it, or the
+/// undecided position (the longest match and the two bytes after it, or the
 /// bytes held while an HTTP message start is undecided) and the hotword
 /// window before it.
 fn tail_len(engine: &Engine) -> usize {
     let inner = &engine.inner;
-    (inner.max_len + 1).max(crate::http::DETECT_LEN) + inner.max_window
+    (inner.max_len + 2).max(crate::http::DETECT_LEN) + inner.max_window
 }
