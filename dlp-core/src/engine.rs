@@ -16,6 +16,7 @@ use regex_automata::{meta, Anchored, MatchKind};
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpTracker;
+use crate::prefilter::Triggers;
 use crate::scan::{Candidate, ScanState};
 use crate::sensor::{
     self, Boundary, Confidence, Context, Mask, Sensor, Severity,
@@ -196,13 +197,16 @@ impl EngineBuilder {
         let sensors = sensor::parse(text, origin)?;
         for sensor in &sensors {
             if self.sensors.iter().any(|s| s.name == sensor.name) {
-                let kind = ErrorKind::DuplicateName { name: sensor.name.clone() };
+                let kind =
+                    ErrorKind::DuplicateName { name: sensor.name.clone() };
                 return Err(Error::new(origin, kind).in_sensor(&sensor.name));
             }
         }
         self.sensors.extend(sensors);
-        self.sources
-            .push(Source { origin: origin.to_string(), text: text.to_string() });
+        self.sources.push(Source {
+            origin: origin.to_string(),
+            text: text.to_string(),
+        });
         Ok(self)
     }
 
@@ -232,7 +236,8 @@ impl EngineBuilder {
     /// [`MAX_PATTERNS`] patterns, or the compiled automaton would exceed
     /// [`MAX_ENGINE_SIZE`].
     pub fn build(&self) -> Result<Engine, Error> {
-        let inner = Inner::compile(self.sensors.clone(), self.sources.clone())?;
+        let inner =
+            Inner::compile(self.sensors.clone(), self.sources.clone())?;
         Ok(Engine { inner: Arc::new(inner) })
     }
 }
@@ -284,6 +289,8 @@ pub(crate) struct Inner {
     can_start: [bool; 256],
     /// Bytes that can start a pattern whose boundary is `none`, anywhere.
     can_start_anywhere: [bool; 256],
+    /// The trigger bytes that let the scan skip most positions.
+    pub(crate) triggers: Triggers,
     /// The longest match of any pattern, in bytes.
     pub(crate) max_len: usize,
     /// The largest hotword window, at least 2 so the two bytes before a
@@ -319,7 +326,10 @@ impl Inner {
             .collect::<Vec<_>>()
             .join(", ");
         if sensors.is_empty() {
-            return Err(Error::new(&origin, ErrorKind::Empty { what: "definition" }));
+            return Err(Error::new(
+                &origin,
+                ErrorKind::Empty { what: "definition" },
+            ));
         }
         let mut rules = Vec::new();
         let mut patterns: Vec<&str> = Vec::new();
@@ -365,7 +375,9 @@ impl Inner {
                         .map_err(|err| {
                             in_rule(Error::new(
                                 &origin,
-                                ErrorKind::TooLarge { message: err.to_string() },
+                                ErrorKind::TooLarge {
+                                    message: err.to_string(),
+                                },
                             ))
                         })?;
                     Some(ac)
@@ -412,6 +424,7 @@ impl Inner {
             junction: Vec::new(),
         });
         let pool = Pool::new(create);
+        let triggers = Triggers::build(&dfa);
         let mut inner = Inner {
             sensors,
             sources,
@@ -421,6 +434,7 @@ impl Inner {
             pattern_rule,
             can_start: [false; 256],
             can_start_anywhere: [false; 256],
+            triggers,
             max_len,
             max_window,
         };
@@ -438,7 +452,9 @@ impl Inner {
             .pattern_rule
             .iter()
             .enumerate()
-            .filter(|(_, &r)| self.rules[r as usize].boundary == Boundary::None)
+            .filter(|(_, &r)| {
+                self.rules[r as usize].boundary == Boundary::None
+            })
             .map(|(pid, _)| pid as u32)
             .collect();
         for byte in 0..=255u8 {
@@ -457,7 +473,8 @@ impl Inner {
                     else {
                         continue;
                     };
-                    let config = config.clone().anchored(Anchored::Pattern(pid));
+                    let config =
+                        config.clone().anchored(Anchored::Pattern(pid));
                     if opens(&self.dfa, cache, &config, byte) {
                         self.can_start_anywhere[usize::from(byte)] = true;
                     }
@@ -473,8 +490,25 @@ impl Inner {
         PoolGuard::put(scratch);
     }
 
-    pub(crate) fn scratch(&self) -> PoolGuard<'_, Scratch, Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>> {
+    pub(crate) fn scratch(
+        &self,
+    ) -> PoolGuard<
+        '_,
+        Scratch,
+        Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>,
+    > {
         self.pool.get()
+    }
+
+    /// Returns whether a pattern may start at `p`: a cheap test on the
+    /// byte there and the byte before it, run before [`Inner::best_at`].
+    #[inline(always)]
+    pub(crate) fn may_start(&self, bytes: &[u8], p: usize) -> bool {
+        let index = usize::from(bytes[p]);
+        if self.can_start_anywhere[index] {
+            return true;
+        }
+        self.can_start[index] && (p == 0 || !is_word(bytes[p - 1]))
     }
 
     /// Finds the candidate spans that start at `p` in `bytes`, validates
@@ -527,8 +561,16 @@ impl Inner {
                 }
                 if sid.is_match() && i > p {
                     self.consider(
-                        cache, sid, bytes, base, p, i, eof, at_boundary,
-                        state, &mut best,
+                        cache,
+                        sid,
+                        bytes,
+                        base,
+                        p,
+                        i,
+                        eof,
+                        at_boundary,
+                        state,
+                        &mut best,
                     );
                 }
             }
@@ -563,8 +605,7 @@ impl Inner {
             let pid = self.dfa.match_pattern(cache, sid, k);
             let rule_id = self.pattern_rule[pid.as_usize()];
             if let Some(b) = best {
-                let longer = end > b.end
-                    || (end == b.end && rule_id < b.rule);
+                let longer = end > b.end || (end == b.end && rule_id < b.rule);
                 if !longer {
                     continue;
                 }
@@ -583,7 +624,11 @@ impl Inner {
                     continue;
                 }
             }
-            if !rule.checks.iter().all(|(negated, re)| re.is_match(value) != *negated) {
+            if !rule
+                .checks
+                .iter()
+                .all(|(negated, re)| re.is_match(value) != *negated)
+            {
                 continue;
             }
             let mut confidence = rule.confidence;
@@ -597,7 +642,8 @@ impl Inner {
                     confidence = Confidence::High;
                 }
             }
-            *best = Some(Candidate { rule: rule_id, end, context, confidence });
+            *best =
+                Some(Candidate { rule: rule_id, end, context, confidence });
         }
     }
 
@@ -626,7 +672,12 @@ impl Inner {
     }
 }
 
-fn opens(dfa: &DFA, cache: &mut Cache, config: &start::Config, byte: u8) -> bool {
+fn opens(
+    dfa: &DFA,
+    cache: &mut Cache,
+    config: &start::Config,
+    byte: u8,
+) -> bool {
     let Ok(sid) = dfa.start_state(cache, config) else {
         return true;
     };
@@ -669,6 +720,7 @@ fn build_dfa(patterns: &[&str]) -> Result<DFA, String> {
         .configure(
             DFA::config()
                 .match_kind(MatchKind::All)
+                .starts_for_each_pattern(true)
                 .cache_capacity(CACHE_CAPACITY)
                 .minimum_cache_clear_count(None),
         )
@@ -723,7 +775,8 @@ impl Engine {
     /// The built-in sensors are compiled once per process and shared, so
     /// this is cheap after the first call.
     pub fn builtin() -> Engine {
-        static BUILTIN: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        static BUILTIN: std::sync::OnceLock<Engine> =
+            std::sync::OnceLock::new();
         BUILTIN
             .get_or_init(|| {
                 EngineBuilder::new()

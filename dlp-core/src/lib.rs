@@ -49,6 +49,7 @@ pub mod capture;
 mod engine;
 mod error;
 mod http;
+mod prefilter;
 mod scan;
 mod sensor;
 mod stream;

@@ -64,7 +64,9 @@ impl ScanState {
 /// Scans the start positions `range` of `bytes`, whose first byte is at
 /// stream offset `base`, and calls `emit` with each match.
 ///
-/// The caller guarantees what [`Inner::best_at`] needs: enough bytes after
+/// Only positions that a trigger byte can reach are evaluated (see
+/// [`crate::prefilter`]); every other position cannot start a match. The
+/// caller guarantees what [`Inner::best_at`] needs: enough bytes after
 /// each position unless `eof`, and the hotword window before it. Returns
 /// `Break` as soon as `emit` does.
 #[allow(clippy::too_many_arguments)]
@@ -78,21 +80,58 @@ pub(crate) fn scan_range(
     state: &mut ScanState,
     emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut p = range.start;
-    if base + (p as u64) < state.last_end {
-        let skip_to = (state.last_end - base) as usize;
-        p = skip_to.min(range.end);
+    let triggers = &inner.triggers;
+    // Positions before `next` are decided.
+    let mut next = range.start;
+    if base + (next as u64) < state.last_end {
+        next = ((state.last_end - base) as usize).min(range.end);
     }
-    while p < range.end {
-        let Some(candidate) = inner.best_at(cache, bytes, base, p, eof, state)
-        else {
-            p += 1;
-            continue;
-        };
-        let found = inner.make_match(&candidate, bytes, base, p);
-        state.last_end = found.end();
-        p = candidate.end;
-        emit(&found)?;
+    // A trigger up to the largest lookback past the range can still
+    // reach a position inside it.
+    let search_end = (range.end + triggers.max_lookback()).min(bytes.len());
+    let mut block = next;
+    while next < range.end && block < search_end {
+        // Trigger bytes of this 64-byte block, up to `search_end`.
+        let mut mask = triggers.mask64(bytes, block);
+        let left = search_end - block;
+        if left < 64 {
+            mask &= (1u64 << left) - 1;
+        }
+        while mask != 0 {
+            let trigger = block + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if trigger < next {
+                continue;
+            }
+            let reach =
+                trigger.saturating_sub(triggers.lookback(bytes[trigger]));
+            let mut p = next.max(reach);
+            let stop = (trigger + 1).min(range.end);
+            while p < stop {
+                if !inner.may_start(bytes, p) {
+                    p += 1;
+                    continue;
+                }
+                let Some(candidate) =
+                    inner.best_at(cache, bytes, base, p, eof, state)
+                else {
+                    p += 1;
+                    continue;
+                };
+                let found = inner.make_match(&candidate, bytes, base, p);
+                state.last_end = found.end();
+                p = candidate.end;
+                if emit(&found).is_break() {
+                    state.prune(base + range.end as u64);
+                    return ControlFlow::Break(());
+                }
+            }
+            next = next.max(p).max(stop);
+            if next >= range.end {
+                break;
+            }
+        }
+        block = (block + 64).max(next.min(search_end));
     }
     state.prune(base + range.end as u64);
     ControlFlow::Continue(())
