@@ -103,7 +103,7 @@ impl Match {
     }
 
     /// Returns the value with most of its letters and digits replaced by
-    /// `*`, as the rule's mask says. Safe to log.
+    /// `*`, as set by the rule's mask. Safe to log.
     pub fn masked(&self) -> &str {
         &self.masked
     }
@@ -131,7 +131,7 @@ impl fmt::Debug for Match {
 /// rebuilt elsewhere (for example after pickling in Python).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
-    /// Where the text came from: a path, `<builtin>` or a caller's label.
+    /// The text's origin: a path, `<builtin>` or a caller's label.
     pub origin: String,
     /// The definition text.
     pub text: String,
@@ -245,8 +245,8 @@ impl EngineBuilder {
 /// Sensors compiled into one automaton: immutable, cheap to clone, and
 /// shared by any number of threads.
 ///
-/// Scanning needs scratch space (a lazy DFA cache of up to 4 MiB and a
-/// small buffer); the engine keeps a pool of them, one per thread that is
+/// Scanning needs scratch space: a lazy DFA cache of up to 4 MiB and a
+/// small buffer. The engine keeps a pool of them, one per thread that is
 /// scanning at a time, so callers never manage it.
 ///
 /// # Example
