@@ -513,6 +513,8 @@ impl Inner {
 
     /// Finds the candidate spans that start at `p` in `bytes`, validates
     /// them, and returns the longest valid one (the lowest rule on a tie).
+    /// Without `eof`, returns `NeedMore` if the bytes end before the
+    /// decision can be made.
     ///
     /// `bytes[p + max_len + 1]` must exist unless `eof` is set, and the bytes
     /// up to `max_window` before `p` must be in `bytes` unless `p` is the
@@ -526,7 +528,7 @@ impl Inner {
         p: usize,
         eof: bool,
         state: &ScanState,
-    ) -> Option<Candidate> {
+    ) -> Result<Option<Candidate>, NeedMore> {
         let byte = bytes[p];
         let prev = if p > 0 { Some(bytes[p - 1]) } else { None };
         let at_boundary =
@@ -535,12 +537,12 @@ impl Inner {
         if !((at_boundary && self.can_start[index])
             || self.can_start_anywhere[index])
         {
-            return None;
+            return Ok(None);
         }
         let config =
             start::Config::new().anchored(Anchored::Yes).look_behind(prev);
         let Ok(mut sid) = self.dfa.start_state(cache, &config) else {
-            return None;
+            return Ok(None);
         };
         let limit = (p + self.max_len).min(bytes.len());
         let mut best: Option<Candidate> = None;
@@ -550,6 +552,10 @@ impl Inner {
                 self.dfa.next_state(cache, sid, bytes[i])
             } else if eof {
                 self.dfa.next_eoi_state(cache, sid)
+            } else if self.any_live_next(cache, sid) {
+                // The automaton is still alive at the end of the bytes at
+                // hand: a longer match may follow.
+                return Err(NeedMore);
             } else {
                 break;
             };
@@ -571,7 +577,7 @@ impl Inner {
                         at_boundary,
                         state,
                         &mut best,
-                    );
+                    )?;
                 }
             }
             if i >= limit {
@@ -579,7 +585,20 @@ impl Inner {
             }
             i += 1;
         }
-        best
+        Ok(best)
+    }
+
+    /// Returns whether some byte leads from `sid` to a live state, so a
+    /// longer match might follow.
+    fn any_live_next(&self, cache: &mut Cache, sid: LazyStateID) -> bool {
+        for class in self.dfa.byte_classes().representatives(..) {
+            let Some(byte) = class.as_u8() else { continue };
+            match self.dfa.next_state(cache, sid, byte) {
+                Ok(next) if next.is_dead() => {}
+                _ => return true,
+            }
+        }
+        false
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -595,7 +614,14 @@ impl Inner {
         at_boundary: bool,
         state: &ScanState,
         best: &mut Option<Candidate>,
-    ) {
+    ) -> Result<(), NeedMore> {
+        // The end boundary looks at the byte after the span, and at the
+        // next one too when the first is a dot (`42.5` is a number).
+        let more = end >= bytes.len()
+            || (bytes[end] == b'.' && end + 1 >= bytes.len());
+        if !eof && more {
+            return Err(NeedMore);
+        }
         let end_ok = if end < bytes.len() {
             !is_word(bytes[end]) && !number_continues(bytes, end)
         } else {
@@ -645,6 +671,7 @@ impl Inner {
             *best =
                 Some(Candidate { rule: rule_id, end, context, confidence });
         }
+        Ok(())
     }
 
     pub(crate) fn make_match(
@@ -686,6 +713,10 @@ fn opens(
         Err(_) => true,
     }
 }
+
+/// The bytes at hand end before a position can be decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NeedMore;
 
 /// Returns whether position `p` is the fractional part of a number, as the
 /// `4242` in `0.4242`: a digit after a dot that follows a digit.

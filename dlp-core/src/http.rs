@@ -135,6 +135,46 @@ impl HttpTracker {
                     i += 1;
                     self.try_detect(out);
                 }
+                // Bytes that only matter at the end of their line are
+                // skipped with memchr.
+                Phase::StartLine | Phase::Trailer => {
+                    match memchr::memchr(b'\n', &data[i..]) {
+                        Some(k) => {
+                            if self.phase == Phase::Trailer {
+                                self.line_len += k;
+                            }
+                            i += k;
+                            self.step(data[i], base + i as u64, out);
+                            i += 1;
+                        }
+                        None => {
+                            if self.phase == Phase::Trailer {
+                                self.line_len += data.len() - i;
+                            }
+                            i = data.len();
+                        }
+                    }
+                }
+                Phase::HeaderLine if self.line_len >= LINE_KEEP => {
+                    match memchr::memchr(b'\n', &data[i..]) {
+                        Some(k) => {
+                            i += k;
+                            self.step(data[i], base + i as u64, out);
+                            i += 1;
+                        }
+                        None => i = data.len(),
+                    }
+                }
+                Phase::Target => {
+                    match memchr::memchr3(b' ', b'\r', b'\n', &data[i..]) {
+                        Some(k) => {
+                            i += k;
+                            self.step(data[i], base + i as u64, out);
+                            i += 1;
+                        }
+                        None => i = data.len(),
+                    }
+                }
                 _ => {
                     self.step(data[i], base + i as u64, out);
                     i += 1;
@@ -173,8 +213,11 @@ impl HttpTracker {
                 let held = self.detect;
                 let held_len = self.detect_len;
                 self.is_request = *token != RESPONSE;
-                self.phase =
-                    if self.is_request { Phase::Method } else { Phase::StartLine };
+                self.phase = if self.is_request {
+                    Phase::Method
+                } else {
+                    Phase::StartLine
+                };
                 self.content_length = None;
                 self.chunked = false;
                 self.line_len = 0;
@@ -240,10 +283,7 @@ impl HttpTracker {
                     self.line_len += 1;
                 }
             }
-            Phase::Detect
-            | Phase::Raw
-            | Phase::Body
-            | Phase::BodyToEnd => {}
+            Phase::Detect | Phase::Raw | Phase::Body | Phase::BodyToEnd => {}
         }
     }
 

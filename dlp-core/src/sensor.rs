@@ -324,7 +324,10 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Vec<Sensor>, Error> {
         Error::new(origin, ErrorKind::Syntax { message: err.to_string() })
     })?;
     if file.sensors.is_empty() {
-        return Err(Error::new(origin, ErrorKind::Empty { what: "definition" }));
+        return Err(Error::new(
+            origin,
+            ErrorKind::Empty { what: "definition" },
+        ));
     }
     let mut sensors: Vec<Sensor> = Vec::with_capacity(file.sensors.len());
     for def in file.sensors {
@@ -368,7 +371,9 @@ fn check_sensor(def: SensorDef, origin: &str) -> Result<Sensor, Error> {
             .map_err(|err| in_sensor(err.in_rule(&rule_name)))?;
         if rules.iter().any(|r| r.name == rule.name) {
             let kind = ErrorKind::DuplicateName { name: rule.name.clone() };
-            return Err(in_sensor(Error::new(origin, kind).in_rule(&rule_name)));
+            return Err(in_sensor(
+                Error::new(origin, kind).in_rule(&rule_name),
+            ));
         }
         rules.push(rule);
     }
@@ -399,7 +404,10 @@ fn check_rule(
         };
         let Some(this_context) = Context::parse(&pattern.context) else {
             let name = pattern.context.clone();
-            return Err(Error::new(origin, ErrorKind::UnknownContext { name }));
+            return Err(Error::new(
+                origin,
+                ErrorKind::UnknownContext { name },
+            ));
         };
         if context.is_some_and(|c| c != this_context) {
             return Err(Error::new(origin, ErrorKind::MixedContexts));

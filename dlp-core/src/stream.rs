@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use crate::engine::{Engine, Match};
 use crate::http::HttpTracker;
-use crate::scan::{scan_range, ScanState};
+use crate::scan::{scan_early, scan_range, ScanState};
 
 /// An error from using a stream out of order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,10 +19,9 @@ pub enum StreamError {
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StreamError::Finished => write!(
-                f,
-                "the stream is finished; reset it or open a new one"
-            ),
+            StreamError::Finished => {
+                write!(f, "the stream is finished; reset it or open a new one")
+            }
         }
     }
 }
@@ -39,9 +38,11 @@ impl std::error::Error for StreamError {}
 ///
 /// # When matches are reported
 ///
-/// A match is reported by the `feed` call that brings the second byte after
-/// its longest possible extension, that is up to [`Engine::max_match_len`]
-/// plus two bytes after its start, or by `finish`.
+/// A match is reported by the first `feed` call after which no longer
+/// match can start at the same position: usually the call that brings the
+/// byte after it (the end boundary), at the latest the call that
+/// brings [`Engine::max_match_len`] plus two bytes after its start, or
+/// else `finish`.
 ///
 /// # State
 ///
@@ -75,6 +76,7 @@ impl std::error::Error for StreamError {}
 /// assert_eq!(found[0].span(), 3..24);
 /// # Ok::<(), dlp_core::StreamError>(())
 /// ```
+#[derive(Clone)]
 pub struct Stream {
     engine: Engine,
     /// The last bytes seen, ending at offset `total`.
@@ -185,7 +187,8 @@ impl Stream {
             junction.extend_from_slice(&self.tail);
             junction.extend_from_slice(&fragment[..take]);
             let base = start - self.tail.len() as u64;
-            let range = (self.pos - base) as usize..(junction_end - base) as usize;
+            let range =
+                (self.pos - base) as usize..(junction_end - base) as usize;
             let _ = scan_range(
                 inner,
                 &mut scratch.cache,
@@ -201,7 +204,8 @@ impl Stream {
 
         // The rest of the fragment is scanned in place.
         if self.pos < safe_end {
-            let range = (self.pos - start) as usize..(safe_end - start) as usize;
+            let range =
+                (self.pos - start) as usize..(safe_end - start) as usize;
             let _ = scan_range(
                 inner,
                 &mut scratch.cache,
@@ -217,6 +221,24 @@ impl Stream {
 
         self.keep_tail(fragment);
         self.total = new_total;
+
+        // Positions whose automaton has already died are decided now
+        // rather than when the longest possible match has arrived.
+        let decided = self.http.decided_until(new_total);
+        if self.pos < decided {
+            let base = new_total - self.tail.len() as u64;
+            let range = (self.pos - base) as usize..(decided - base) as usize;
+            let stop = scan_early(
+                inner,
+                &mut scratch.cache,
+                &self.tail,
+                base,
+                range,
+                &mut self.state,
+                &mut emit,
+            );
+            self.pos = self.pos.max(base + stop as u64);
+        }
         Ok(())
     }
 

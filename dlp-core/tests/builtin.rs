@@ -256,3 +256,16 @@ fn digit_flood_finds_nothing_quickly() {
     let spaced: Vec<u8> = b"1 ".iter().copied().cycle().take(1 << 20).collect();
     assert!(engine.scan(&spaced).is_empty());
 }
+
+#[test]
+fn email_starting_before_digits_is_leftmost() {
+    // The digits are trigger bytes with a short lookback and the `@` one
+    // with a long lookback: the position before the digits must still be
+    // evaluated first.
+    assert_single(
+        "AB12WEST1234x.y@example.com rest",
+        "email",
+        "address",
+        "AB12WEST1234x.y@example.com",
+    );
+}

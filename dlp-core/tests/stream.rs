@@ -6,7 +6,11 @@ use std::ops::ControlFlow;
 use dlp_core::{Engine, Match};
 use proptest::prelude::*;
 
-fn stream_matches(engine: &Engine, haystack: &[u8], cuts: &[usize]) -> Vec<Match> {
+fn stream_matches(
+    engine: &Engine,
+    haystack: &[u8],
+    cuts: &[usize],
+) -> Vec<Match> {
     let mut cuts: Vec<usize> =
         cuts.iter().map(|c| c % (haystack.len() + 1)).collect();
     cuts.sort_unstable();
@@ -151,7 +155,9 @@ fn feed_after_finish_is_an_error() {
     assert_eq!(err, dlp_core::StreamError::Finished);
     assert!(stream.finish(|_| ControlFlow::Continue(())).is_err());
     stream.reset();
-    assert!(stream.feed(b"536-22-8451 ", |_| ControlFlow::Continue(())).is_ok());
+    assert!(stream
+        .feed(b"536-22-8451 ", |_| ControlFlow::Continue(()))
+        .is_ok());
 }
 
 #[test]
@@ -174,11 +180,12 @@ fn stop_from_callback_skips_rest_of_call() {
             ControlFlow::Continue(())
         })
         .unwrap();
-    stream.finish(|_| {
-        later += 1;
-        ControlFlow::Continue(())
-    })
-    .unwrap();
+    stream
+        .finish(|_| {
+            later += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
     assert_eq!(later, 1);
 }
 
@@ -205,4 +212,57 @@ fn reset_gives_same_results() {
         .unwrap();
     assert_eq!(again, first);
     assert_eq!(first.len(), 1);
+}
+
+#[test]
+fn match_reported_once_automaton_dies() {
+    let engine = Engine::builtin();
+    let mut stream = engine.stream();
+    let mut found = Vec::new();
+    stream
+        .feed(b"{\"nir\":\"2 55 08 14 168 0", |m| {
+            found.push(m.clone());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(found.is_empty());
+    // The closing quote ends the value; the two bytes after it decide
+    // the boundary, long before the longest possible match has arrived.
+    stream
+        .feed(b"25 38\"}", |m| {
+            found.push(m.clone());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span(), 8..29);
+    stream.finish(|_| panic!("reported twice")).unwrap();
+}
+
+#[test]
+fn cloned_stream_continues_independently() {
+    let engine = Engine::builtin();
+    let mut stream = engine.stream();
+    stream.feed(b"ssn 536-22-", |_| ControlFlow::Continue(())).unwrap();
+    let mut copy = stream.clone();
+    let mut first = 0;
+    stream
+        .feed(b"8451 ", |_| {
+            first += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let mut second = 0;
+    copy.feed(b"0000 ", |_| {
+        second += 1;
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    copy.finish(|_| {
+        second += 1;
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(first, 1);
+    assert_eq!(second, 0);
 }
