@@ -90,8 +90,9 @@ fn main() -> ExitCode {
 /// Builds the engine the flags ask for.
 pub(crate) fn build_engine(args: &SensorArgs) -> Result<Engine, String> {
     if args.no_builtin && args.sensors.is_empty() {
-        return Err("--no-builtin leaves no sensors; add --sensors FILE"
-            .to_string());
+        return Err(
+            "--no-builtin leaves no sensors; add --sensors FILE".to_string()
+        );
     }
     if !args.no_builtin && args.sensors.is_empty() {
         return Ok(Engine::builtin());
@@ -121,8 +122,11 @@ fn list(args: &SensorArgs) -> Result<ExitCode, String> {
                 notes.push(format!("validator {validator}"));
             }
             if !rule.hotwords.is_empty() {
-                let required =
-                    if rule.hotwords_required { "required" } else { "optional" };
+                let required = if rule.hotwords_required {
+                    "required"
+                } else {
+                    "optional"
+                };
                 notes.push(format!(
                     "hotwords {required}: {}",
                     rule.hotwords.join(", ")

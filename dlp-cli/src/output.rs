@@ -32,10 +32,8 @@ pub(crate) fn write_match(
         object.insert("start".into(), json!(found.start()));
         object.insert("end".into(), json!(found.end()));
         object.insert("context".into(), Value::from(found.context().as_str()));
-        object.insert(
-            "severity".into(),
-            Value::from(found.severity().as_str()),
-        );
+        object
+            .insert("severity".into(), Value::from(found.severity().as_str()));
         object.insert(
             "confidence".into(),
             Value::from(found.confidence().as_str()),
@@ -64,7 +62,8 @@ pub(crate) fn write_match(
         found.context()
     );
     if format.show_values {
-        let _ = write!(out, " value={}", String::from_utf8_lossy(found.value()));
+        let _ =
+            write!(out, " value={}", String::from_utf8_lossy(found.value()));
     }
     out.push(b'\n');
 }

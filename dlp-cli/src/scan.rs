@@ -124,7 +124,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode, String> {
 }
 
 /// Scans `paths`, descending into directories, on several threads.
-fn walk(shared: &Shared, paths: &[std::path::PathBuf], threads: Option<usize>) {
+fn walk(
+    shared: &Shared,
+    paths: &[std::path::PathBuf],
+    threads: Option<usize>,
+) {
     let mut builder = ignore::WalkBuilder::new(&paths[0]);
     for path in &paths[1..] {
         builder.add(path);

@@ -228,7 +228,10 @@ fn sensors_flag_adds_custom_sensor() {
     let defs = dir.join("ticket.toml");
     std::fs::write(&defs, CUSTOM).unwrap();
     let input = b"TCK-123456 and 536-22-8451";
-    let both = dlp_stdin(&["scan", "--json", "--sensors", defs.to_str().unwrap()], input);
+    let both = dlp_stdin(
+        &["scan", "--json", "--sensors", defs.to_str().unwrap()],
+        input,
+    );
     let sensors: Vec<String> = json_lines(&both)
         .iter()
         .map(|v| v["sensor"].as_str().unwrap().to_string())
@@ -236,7 +239,13 @@ fn sensors_flag_adds_custom_sensor() {
     assert_eq!(sensors, ["ticket", "us_ssn"]);
 
     let only = dlp_stdin(
-        &["scan", "--json", "--no-builtin", "--sensors", defs.to_str().unwrap()],
+        &[
+            "scan",
+            "--json",
+            "--no-builtin",
+            "--sensors",
+            defs.to_str().unwrap(),
+        ],
         input,
     );
     let sensors: Vec<String> = json_lines(&only)
@@ -258,7 +267,8 @@ fn no_builtin_without_sensors_is_an_error() {
 fn bad_sensor_file_names_file_and_rule() {
     let dir = temp_dir("bad");
     let defs = dir.join("bad.toml");
-    std::fs::write(&defs, CUSTOM.replace("TCK-[0-9]{6}", "TCK-[0-9]+")).unwrap();
+    std::fs::write(&defs, CUSTOM.replace("TCK-[0-9]{6}", "TCK-[0-9]+"))
+        .unwrap();
     for args in [
         vec!["scan", "--sensors", defs.to_str().unwrap(), "-"],
         vec!["sensors", "check", defs.to_str().unwrap()],
@@ -281,7 +291,8 @@ fn sensors_check_accepts_valid_file() {
     std::fs::write(&defs, CUSTOM).unwrap();
     let output = dlp(&["sensors", "check", defs.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("ok, 1 sensors, 1 rules"));
+    assert!(String::from_utf8_lossy(&output.stdout)
+        .contains("ok, 1 sensors, 1 rules"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

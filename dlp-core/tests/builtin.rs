@@ -165,7 +165,12 @@ fn card_invalid_values() {
 
 #[test]
 fn dashed_card_is_not_an_ssn() {
-    assert_single("4111-1111-1111-1111", "credit_card", "visa", "4111-1111-1111-1111");
+    assert_single(
+        "4111-1111-1111-1111",
+        "credit_card",
+        "visa",
+        "4111-1111-1111-1111",
+    );
 }
 
 #[test]
@@ -176,8 +181,18 @@ fn iban_values() {
         "grouped",
         "FR14 2004 1010 0505 0001 3M02 606",
     );
-    assert_single("UA213223130000026007233566001", "iban", "compact", "UA213223130000026007233566001");
-    assert_single("gb82west12345698765432", "iban", "compact", "gb82west12345698765432");
+    assert_single(
+        "UA213223130000026007233566001",
+        "iban",
+        "compact",
+        "UA213223130000026007233566001",
+    );
+    assert_single(
+        "gb82west12345698765432",
+        "iban",
+        "compact",
+        "gb82west12345698765432",
+    );
     assert_none("IBAN FR1520041010050500013M02606");
     assert_none("Gb82West12345698765432");
     assert_none("XX82WEST12345698765432");
@@ -191,7 +206,12 @@ fn email_values() {
         "address",
         "jane.doe@example.com",
     );
-    assert_single("\"a.b+tag@mail.example.co.uk\"", "email", "address", "a.b+tag@mail.example.co.uk");
+    assert_single(
+        "\"a.b+tag@mail.example.co.uk\"",
+        "email",
+        "address",
+        "a.b+tag@mail.example.co.uk",
+    );
     assert_none("icon@3x.webp and x@y");
 }
 
@@ -253,7 +273,8 @@ fn digit_flood_finds_nothing_quickly() {
     let engine = Engine::builtin();
     let flood = vec![b'7'; 1 << 20];
     assert!(engine.scan(&flood).is_empty());
-    let spaced: Vec<u8> = b"1 ".iter().copied().cycle().take(1 << 20).collect();
+    let spaced: Vec<u8> =
+        b"1 ".iter().copied().cycle().take(1 << 20).collect();
     assert!(engine.scan(&spaced).is_empty());
 }
 

@@ -6,10 +6,13 @@ use std::collections::BTreeSet;
 use dlp_core::Engine;
 use serde_json::Value;
 
-const CASES: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases/cases.jsonl"));
+const CASES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/cases/cases.jsonl"
+));
 
-const SENSORS: [&str; 5] = ["fr_nir", "us_ssn", "credit_card", "iban", "email"];
+const SENSORS: [&str; 5] =
+    ["fr_nir", "us_ssn", "credit_card", "iban", "email"];
 
 #[test]
 fn core_cases_pass() {

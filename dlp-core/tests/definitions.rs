@@ -27,21 +27,36 @@ fn invalid_regex_names_position() {
     assert_eq!(err.rule(), Some("r"));
     assert!(matches!(err.kind(), ErrorKind::InvalidRegex { .. }));
     let message = err.to_string();
-    assert!(message.starts_with("defs.toml: sensor `s`, rule `r`: invalid regex `ab(c`"), "{message}");
-    assert!(message.contains("1:3") || message.contains("unclosed"), "{message}");
+    assert!(
+        message.starts_with(
+            "defs.toml: sensor `s`, rule `r`: invalid regex `ab(c`"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("1:3") || message.contains("unclosed"),
+        "{message}"
+    );
 }
 
 #[test]
 fn unknown_validator() {
-    let err = load_error(&rule(&pattern("regex", "[0-9]{4}", "packet"), "validator = \"nope\""));
-    assert!(matches!(err.kind(), ErrorKind::UnknownValidator { name } if name == "nope"));
+    let err = load_error(&rule(
+        &pattern("regex", "[0-9]{4}", "packet"),
+        "validator = \"nope\"",
+    ));
+    assert!(
+        matches!(err.kind(), ErrorKind::UnknownValidator { name } if name == "nope")
+    );
     assert!(err.to_string().contains("fr_nir"), "{err}");
 }
 
 #[test]
 fn unknown_context() {
     let err = load_error(&rule(&pattern("regex", "[0-9]{4}", "cookie"), ""));
-    assert!(matches!(err.kind(), ErrorKind::UnknownContext { name } if name == "cookie"));
+    assert!(
+        matches!(err.kind(), ErrorKind::UnknownContext { name } if name == "cookie")
+    );
     assert_eq!(err.rule(), Some("r"));
 }
 
@@ -55,14 +70,18 @@ fn unknown_op() {
 fn duplicate_sensor_name() {
     let one = rule(&pattern("regex", "[0-9]{4}", "packet"), "");
     let err = load_error(&format!("{one}\n{one}"));
-    assert!(matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "s"));
+    assert!(
+        matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "s")
+    );
 }
 
 #[test]
 fn duplicate_rule_name() {
     let text = "[[sensor]]\nname = \"s\"\n[[sensor.rule]]\nname = \"r\"\n[[sensor.rule.pattern]]\nvalue = 'a{3}'\n[[sensor.rule]]\nname = \"r\"\n[[sensor.rule.pattern]]\nvalue = 'b{3}'\n";
     let err = load_error(text);
-    assert!(matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "r"));
+    assert!(
+        matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "r")
+    );
     assert_eq!(err.sensor(), Some("s"));
 }
 
@@ -82,14 +101,19 @@ fn builtin_name_clash() {
     let mut builder = EngineBuilder::new();
     builder.add_builtin().unwrap();
     let err = builder.add_toml(text, "mine.toml").unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "fr_nir"));
+    assert!(
+        matches!(err.kind(), ErrorKind::DuplicateName { name } if name == "fr_nir")
+    );
 }
 
 #[test]
 fn empty_pattern() {
     for value in ["", "a?", "[0-9]{0,4}", "(?:x|)"] {
         let err = load_error(&rule(&pattern("regex", value, "packet"), ""));
-        assert!(matches!(err.kind(), ErrorKind::EmptyPattern { .. }), "{value}: {err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::EmptyPattern { .. }),
+            "{value}: {err}"
+        );
     }
 }
 
@@ -97,7 +121,10 @@ fn empty_pattern() {
 fn unbounded_pattern() {
     for value in ["a+", "[0-9]*x", "x{3,}"] {
         let err = load_error(&rule(&pattern("regex", value, "packet"), ""));
-        assert!(matches!(err.kind(), ErrorKind::UnboundedPattern { .. }), "{value}: {err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::UnboundedPattern { .. }),
+            "{value}: {err}"
+        );
         assert!(err.to_string().contains("bounded"), "{err}");
     }
 }
@@ -105,7 +132,10 @@ fn unbounded_pattern() {
 #[test]
 fn pattern_over_max_len() {
     let err = load_error(&rule(&pattern("regex", "x{2000}", "packet"), ""));
-    assert!(matches!(err.kind(), ErrorKind::PatternTooLong { max_len: 2000, .. }), "{err}");
+    assert!(
+        matches!(err.kind(), ErrorKind::PatternTooLong { max_len: 2000, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -117,7 +147,11 @@ fn negated_only_rule() {
 #[test]
 fn negated_pattern_may_be_unbounded() {
     let text = rule(
-        &format!("{}{}", pattern("regex", "[a-z]{3,8}", "packet"), pattern("!regex", "^x.*", "packet")),
+        &format!(
+            "{}{}",
+            pattern("regex", "[a-z]{3,8}", "packet"),
+            pattern("!regex", "^x.*", "packet")
+        ),
         "",
     );
     let engine = Engine::from_toml(&text, "defs.toml").unwrap();
@@ -127,7 +161,11 @@ fn negated_pattern_may_be_unbounded() {
 #[test]
 fn mixed_contexts() {
     let text = rule(
-        &format!("{}{}", pattern("regex", "abc", "url"), pattern("regex", "b", "body")),
+        &format!(
+            "{}{}",
+            pattern("regex", "abc", "url"),
+            pattern("regex", "b", "body")
+        ),
         "",
     );
     assert_eq!(load_error(&text).kind(), &ErrorKind::MixedContexts);
@@ -167,13 +205,22 @@ fn invalid_name() {
 
 #[test]
 fn hotword_window_out_of_range() {
-    let err = load_error(&rule(&pattern("regex", "abc", "packet"), "hotwords = [\"k\"]\nhotword_window = 100000"));
-    assert!(matches!(err.kind(), ErrorKind::OutOfRange { setting: "hotword_window", .. }));
+    let err = load_error(&rule(
+        &pattern("regex", "abc", "packet"),
+        "hotwords = [\"k\"]\nhotword_window = 100000",
+    ));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::OutOfRange { setting: "hotword_window", .. }
+    ));
 }
 
 #[test]
 fn required_hotwords_need_a_list() {
-    let err = load_error(&rule(&pattern("regex", "abc", "packet"), "hotwords_required = true"));
+    let err = load_error(&rule(
+        &pattern("regex", "abc", "packet"),
+        "hotwords_required = true",
+    ));
     assert!(err.to_string().contains("hotwords"), "{err}");
 }
 
