@@ -1,0 +1,348 @@
+//! Runs every engine on the same corpora in one process and prints a
+//! Markdown table: engine, mode, corpus, MB/s (10^6 bytes per second,
+//! median of several runs, one thread), ratio to dlp stream-1460 on that
+//! corpus, per-stream state size, and hit counts.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use dlp_benches::corpus::{self, Corpus, CorpusKind};
+use dlp_benches::engines::{
+    dlp_block_count, dlp_engine, dlp_stream_count, memchr_count,
+    missing_planted, missing_planted_ends, rule_patterns, NaiveDfa,
+};
+use dlp_core::Engine;
+
+const USAGE: &str = "\
+usage: bench-table [--size MIB] [--runs N] [--slice-kib KIB] [--seed N]
+
+Generates the http, dense and custom50 corpora (MIB MiB each, default
+64), times each engine N times (default 5) and prints the median as a
+Markdown table. The 64-byte and 1-byte fragment rows scan the first KIB
+KiB (default 1024) of the corpus.";
+
+struct Options {
+    size: usize,
+    runs: usize,
+    slice: usize,
+    seed: u64,
+}
+
+/// One line of the table.
+struct Row {
+    engine: String,
+    mode: String,
+    corpus: &'static str,
+    bytes: usize,
+    median: Duration,
+    state_size: Option<usize>,
+    hits: usize,
+    /// Planted values the engine missed, or `None` when not checked.
+    missing: Option<usize>,
+}
+
+impl Row {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / self.median.as_secs_f64() / 1e6
+    }
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(Some(options)) => options,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench-table: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for kind in CorpusKind::ALL {
+        eprintln!("bench-table: generating {} ...", kind.name());
+        let corpus = corpus::generate(kind, options.size, options.seed);
+        eprintln!(
+            "bench-table: {}: {} bytes, {} planted",
+            kind.name(),
+            corpus.bytes.len(),
+            corpus.planted.len()
+        );
+        rows.extend(run_corpus(&corpus, &options, &mut notes));
+    }
+    print_table(&rows);
+    println!();
+    for note in notes {
+        println!("- {note}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn parse_args() -> Result<Option<Options>, String> {
+    let mut options = Options {
+        size: corpus::DEFAULT_SIZE,
+        runs: 5,
+        slice: 1 << 20,
+        seed: corpus::DEFAULT_SEED,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = || -> Result<f64, String> {
+            let text = args
+                .next()
+                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
+            text.parse()
+                .map_err(|_| format!("invalid value {text:?} for {arg}"))
+        };
+        match arg.as_str() {
+            "--size" => options.size = (number()? * (1 << 20) as f64) as usize,
+            "--runs" => options.runs = (number()? as usize).max(1),
+            "--slice-kib" => options.slice = (number()? as usize) << 10,
+            "--seed" => options.seed = number()? as u64,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => {
+                return Err(format!("unknown argument {other:?}\n{USAGE}"))
+            }
+        }
+    }
+    Ok(Some(options))
+}
+
+/// Runs `scan` `runs` times and returns the median time and the count
+/// of the last run.
+fn time_median(
+    runs: usize,
+    mut scan: impl FnMut() -> usize,
+) -> (Duration, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut count = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        count = std::hint::black_box(scan());
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], count)
+}
+
+fn run_corpus(
+    corpus: &Corpus,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Vec<Row> {
+    let name = corpus.kind.name();
+    let bytes = &corpus.bytes[..];
+    let runs = options.runs;
+    let engine = dlp_engine(corpus.kind);
+    let matches = engine.scan(bytes);
+    let dlp_missing = missing_planted(corpus, &matches).len();
+    let mut rows = Vec::new();
+    let row = |engine: &str,
+               mode: &str,
+               bytes: usize,
+               timed: (Duration, usize)| Row {
+        engine: engine.to_string(),
+        mode: mode.to_string(),
+        corpus: name,
+        bytes,
+        median: timed.0,
+        state_size: None,
+        hits: timed.1,
+        missing: None,
+    };
+
+    let mut block = row(
+        "dlp",
+        "block",
+        bytes.len(),
+        time_median(runs, || dlp_block_count(&engine, bytes)),
+    );
+    block.missing = Some(dlp_missing);
+    rows.push(block);
+    let mut stream = row(
+        "dlp",
+        "stream-1460",
+        bytes.len(),
+        time_median(runs, || dlp_stream_count(&engine, bytes, 1460)),
+    );
+    stream.missing = Some(dlp_missing);
+    stream.state_size = Some(stream_state_size(&engine, bytes, 1460));
+    rows.push(stream);
+    if corpus.kind != CorpusKind::Custom {
+        let slice = &bytes[..options.slice.min(bytes.len())];
+        for fragment in [64, 1] {
+            let mut small = row(
+                "dlp",
+                &format!(
+                    "stream-{fragment} (first {} KiB)",
+                    slice.len() >> 10
+                ),
+                slice.len(),
+                time_median(runs, || {
+                    dlp_stream_count(&engine, slice, fragment)
+                }),
+            );
+            small.state_size =
+                Some(stream_state_size(&engine, slice, fragment));
+            rows.push(small);
+        }
+    }
+
+    let patterns = rule_patterns(&engine);
+    match NaiveDfa::new(&patterns) {
+        Ok(naive) => {
+            let mut hits = Vec::new();
+            naive.for_each_hit(bytes, |hit| hits.push(hit));
+            let missing =
+                missing_planted_ends(corpus, &engine, &patterns, &hits).len();
+            let mut naive_row = row(
+                &format!("regex-automata {}", naive.label()),
+                "block",
+                bytes.len(),
+                time_median(runs, || naive.count(bytes)),
+            );
+            naive_row.missing = Some(missing);
+            rows.push(naive_row);
+            notes.push(format!(
+                "{name}: regex-automata {} uses {:.1} MiB",
+                naive.label(),
+                naive.memory_usage() as f64 / (1u64 << 20) as f64
+            ));
+        }
+        Err(err) => {
+            notes.push(format!("{name}: regex-automata DFA not built: {err}"))
+        }
+    }
+
+    rows.push(row(
+        "memchr",
+        "block",
+        bytes.len(),
+        time_median(runs, || memchr_count(bytes)),
+    ));
+    hyperscan_rows(corpus, &engine, &matches, runs, &mut rows, notes);
+    rows
+}
+
+/// Returns `Stream::state_size` after streaming `bytes` in `fragment`
+/// pieces (the tail and context list are at their working size then).
+fn stream_state_size(engine: &Engine, bytes: &[u8], fragment: usize) -> usize {
+    let mut stream = engine.stream();
+    for piece in bytes.chunks(fragment) {
+        stream
+            .feed(piece, |_| std::ops::ControlFlow::Continue(()))
+            .expect("stream is open");
+    }
+    stream.state_size()
+}
+
+#[cfg(feature = "hyperscan")]
+fn hyperscan_rows(
+    corpus: &Corpus,
+    engine: &Engine,
+    matches: &[dlp_core::Match],
+    runs: usize,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+) {
+    use dlp_benches::engines::hits_rejected_by_dlp;
+    use dlp_benches::hyperscan::{self, Database, Mode};
+
+    let name = corpus.kind.name();
+    let bytes = &corpus.bytes[..];
+    let patterns = rule_patterns(engine);
+    let regexes: Vec<&str> =
+        patterns.iter().map(|p| p.regex.as_str()).collect();
+    let engine_name = format!(
+        "hyperscan {}",
+        hyperscan::version().split(' ').next().unwrap_or("")
+    );
+    for mode in [Mode::Block, Mode::Stream] {
+        let db = match Database::compile(&regexes, mode) {
+            Ok(db) => db,
+            Err(err) => {
+                notes.push(format!(
+                    "{name}: hyperscan {mode:?} not compiled: {err}"
+                ));
+                continue;
+            }
+        };
+        let hits = db.collect_hits(bytes);
+        let missing =
+            missing_planted_ends(corpus, engine, &patterns, &hits).len();
+        let rejected = hits_rejected_by_dlp(&patterns, &hits, matches);
+        let (label, timed) = match mode {
+            Mode::Block => {
+                ("block", time_median(runs, || db.block_count(bytes)))
+            }
+            Mode::Stream => (
+                "stream-1460",
+                time_median(runs, || db.stream_count(bytes, 1460)),
+            ),
+        };
+        rows.push(Row {
+            engine: engine_name.clone(),
+            mode: label.to_string(),
+            corpus: name,
+            bytes: bytes.len(),
+            median: timed.0,
+            state_size: db.stream_size(),
+            hits: timed.1,
+            missing: Some(missing),
+        });
+        notes.push(format!(
+            "{name}: hyperscan {label}: {} hits, {rejected} with no dlp match of the same rule ending there",
+            hits.len()
+        ));
+    }
+}
+
+/// Hyperscan hook: built only with `--features hyperscan` (needs libhs,
+/// Debian package libhyperscan-dev).
+#[cfg(not(feature = "hyperscan"))]
+fn hyperscan_rows(
+    corpus: &Corpus,
+    _engine: &Engine,
+    _matches: &[dlp_core::Match],
+    _runs: usize,
+    _rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+) {
+    if corpus.kind == CorpusKind::Http {
+        notes.push(
+            "hyperscan: not built; rebuild with `--features hyperscan` \
+             (needs libhs, Debian package libhyperscan-dev)"
+                .to_string(),
+        );
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| engine | mode | corpus | MB/s | x dlp stream-1460 | state bytes | hits | planted missed |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let reference = rows
+            .iter()
+            .find(|r| {
+                r.corpus == row.corpus
+                    && r.engine == "dlp"
+                    && r.mode == "stream-1460"
+            })
+            .map_or(f64::NAN, Row::mb_per_s);
+        let state = row.state_size.map_or("-".to_string(), |s| s.to_string());
+        let missing = row.missing.map_or("-".to_string(), |m| m.to_string());
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {} | {} | {} |",
+            row.engine,
+            row.mode,
+            row.corpus,
+            row.mb_per_s(),
+            row.mb_per_s() / reference,
+            state,
+            row.hits,
+            missing
+        );
+    }
+}
