@@ -70,3 +70,8 @@ pub const MAX_MATCH_LEN: usize = 1024;
 
 /// The largest number of rules in one engine.
 pub const MAX_PATTERNS: usize = 4096;
+
+/// Compiles and runs the Rust examples of the README.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
