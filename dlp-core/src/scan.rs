@@ -231,7 +231,7 @@ pub(crate) fn scan_early(
             continue;
         }
         match inner.best_at(cache, bytes, base, p, false, state) {
-            Err(NeedMore) => return p,
+            Err(NeedMore) => break,
             Ok(None) => p += 1,
             Ok(Some(candidate)) => {
                 let found = inner.make_match(&candidate, bytes, base, p);
@@ -241,5 +241,7 @@ pub(crate) fn scan_early(
             }
         }
     }
-    p.min(range.end)
+    let stop = p.min(range.end);
+    state.prune(base + stop as u64);
+    stop
 }

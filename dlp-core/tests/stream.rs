@@ -266,3 +266,24 @@ fn cloned_stream_continues_independently() {
     assert_eq!(first, 1);
     assert_eq!(second, 0);
 }
+
+#[test]
+fn state_stays_bounded_with_small_fragments() {
+    let engine = Engine::builtin();
+    let message = b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
+    let mut stream = engine.stream();
+    let mut sizes = Vec::new();
+    for round in 0..2000 {
+        for fragment in message.chunks(16) {
+            stream.feed(fragment, |_| ControlFlow::Continue(())).unwrap();
+        }
+        if round == 10 || round == 1999 {
+            sizes.push(stream.state_size());
+        }
+    }
+    assert_eq!(
+        sizes[0], sizes[1],
+        "state grew from {} to {}",
+        sizes[0], sizes[1]
+    );
+}
