@@ -783,9 +783,13 @@ fn locate_build_error(
     for (pattern, rule) in patterns.iter().zip(rules) {
         if let Err(alone) = build_dfa(&[pattern]) {
             let sensor = &sensors[rule.sensor as usize];
-            let kind = ErrorKind::InvalidRegex {
-                pattern: pattern.to_string(),
-                message: alone,
+            let kind = if is_size_error(&alone) {
+                ErrorKind::TooLarge { message: size_message(&alone) }
+            } else {
+                ErrorKind::InvalidRegex {
+                    pattern: pattern.to_string(),
+                    message: alone,
+                }
             };
             return Error::new(origin, kind)
                 .in_sensor(&sensor.name)
@@ -793,11 +797,29 @@ fn locate_build_error(
         }
     }
     let message = format!(
-        "the rules together exceed the compiled size limit of {} MiB \
-         ({message}); split the sensors across engines",
-        MAX_ENGINE_SIZE >> 20
+        "the rules together are too large: {}",
+        size_message(&message)
     );
     Error::new(origin, ErrorKind::TooLarge { message })
+}
+
+/// Returns whether a build error comes from a size limit rather than from
+/// the syntax of a pattern.
+fn is_size_error(message: &str) -> bool {
+    message.contains("cache capacity")
+        || message.contains("exceeds size limit")
+}
+
+/// Explains a size error: which limits apply and what to do.
+fn size_message(message: &str) -> String {
+    let cause: String = message.chars().take(200).collect();
+    format!(
+        "the automaton exceeds the limit of {} MiB for the compiled \
+         patterns or of {} MiB for a scratch cache ({cause}); use fewer \
+         or shorter alternatives, or split the sensors across engines",
+        MAX_ENGINE_SIZE >> 20,
+        CACHE_CAPACITY >> 20
+    )
 }
 
 impl Engine {

@@ -171,7 +171,8 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::InvalidRegex { pattern, message } => write!(
                 f,
-                "invalid regex `{pattern}`: {}",
+                "invalid regex `{}`: {}",
+                shorten(pattern),
                 message.trim_end().replace('\n', " ")
             ),
             ErrorKind::UnknownValidator { name } => write!(
@@ -198,8 +199,9 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::EmptyPattern { pattern } => write!(
                 f,
-                "pattern `{pattern}` can match an empty value; make at \
-                 least one character mandatory"
+                "pattern `{}` can match an empty value; make at least one \
+                 character mandatory",
+                shorten(pattern)
             ),
             ErrorKind::UnboundedPattern { pattern } => write!(
                 f,
@@ -239,3 +241,13 @@ impl fmt::Display for ErrorKind {
 }
 
 impl std::error::Error for Error {}
+
+/// Returns `text` cut to at most 120 characters for messages, so a huge
+/// pattern does not flood a terminal; [`ErrorKind`] keeps the whole text.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX_CHARS: usize = 120;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}...", &text[..cut]).into(),
+        None => text.into(),
+    }
+}

@@ -188,10 +188,27 @@ impl Reassembler {
         }
 
         // The segment reaches the next expected byte: deliver its new part
-        // without copying, then whatever held bytes now follow on.
+        // without copying. Held bytes win over the segment where they
+        // overlap, as the docs of `push` promise, so the segment is
+        // delivered only up to each held range and the held range after it.
         let fresh = &payload[(delivered - start) as usize..];
-        deliver(self.delivered, fresh);
-        self.advance(fresh.len() as u64);
+        let fresh_start = self.delivered;
+        let fresh_end = fresh_start + fresh.len() as u64;
+        while self.delivered < fresh_end {
+            let upto = match self.buffered.first_key_value() {
+                Some((&held, _)) if held < fresh_end => {
+                    held.max(self.delivered)
+                }
+                _ => fresh_end,
+            };
+            if upto > self.delivered {
+                let from = (self.delivered - fresh_start) as usize;
+                let to = (upto - fresh_start) as usize;
+                deliver(self.delivered, &fresh[from..to]);
+                self.advance(upto - self.delivered);
+            }
+            self.release_contiguous(deliver);
+        }
         self.release_contiguous(deliver);
         PushOutcome::InOrder
     }
