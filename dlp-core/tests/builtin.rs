@@ -134,6 +134,9 @@ fn card_brands() {
         ("6205 5000 0000 0000 004", "unionpay"),
         ("8171 9999 2766 0000", "unionpay"),
         ("6304000000000000", "maestro"),
+        ("5018 254409 6667", "maestro"),
+        ("6304-809695-88427", "maestro"),
+        ("3624.116130.20511", "diners"),
     ];
     for (value, rule) in cases {
         assert_single(&format!("pan={value}&x"), "credit_card", rule, value);
