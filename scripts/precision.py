@@ -2,10 +2,10 @@
 """Measure dlp's precision on generated NIR, SSN and card-shaped values.
 
 Generates random digit strings in every shape the built-in `fr_nir`,
-`us_ssn` and `credit_card` sensors read (about half with correct check
-digits), decides with reference rules written here from the published
-specifications, independently of dlp's validators, which ones are valid,
-and counts dlp's false positives and misses per sensor and shape.
+`us_ssn` and `credit_card` sensors read, about half with correct check
+digits. Reference rules written here from the published specifications,
+independently of dlp's validators, decide which ones are valid. The
+script counts dlp's false positives and misses per sensor and shape.
 
 Usage: scripts/precision.py [--count N] [--seed S]
 Needs the dlp Python package (scripts/test-py.sh builds and installs it).
@@ -31,7 +31,7 @@ def nir_key(body):
 
 
 def nir_valid(digits):
-    """The NIR rules: sex, month, department and key; `digits` has 15 chars."""
+    """Check the NIR rules (sex, month, department, key) on 15 characters."""
     body, key = digits[:13], digits[13:]
     if body[0] not in "123478":
         return False
