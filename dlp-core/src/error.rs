@@ -17,7 +17,7 @@ pub struct Error {
     kind: ErrorKind,
 }
 
-/// What is wrong with a definition.
+/// The problem found in a definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -89,7 +89,7 @@ pub enum ErrorKind {
     MixedContexts,
     /// A sensor has no rules, or a definition has no sensors.
     Empty {
-        /// What is empty: `sensor` or `definition`.
+        /// The empty item: `sensor` or `definition`.
         what: &'static str,
     },
     /// A numeric setting is out of range.
@@ -104,7 +104,7 @@ pub enum ErrorKind {
     /// The engine as a whole exceeds a limit (pattern count or compiled
     /// size).
     TooLarge {
-        /// Which limit, and by how much.
+        /// The limit exceeded, and by how much.
         message: String,
     },
 }

@@ -29,13 +29,13 @@ pub(crate) struct Candidate {
     pub(crate) confidence: Confidence,
 }
 
-/// What the scan loop carries from one window to the next.
+/// The state the scan loop carries from one window to the next.
 #[derive(Clone, Debug)]
 pub(crate) struct ScanState {
     /// Stream offset just past the last reported match.
     pub(crate) last_end: u64,
-    /// Where each context begins, in stream order; entries before the
-    /// current position are dropped as the scan advances.
+    /// The offset where each context begins, in stream order. Entries
+    /// before the current position are dropped as the scan advances.
     pub(crate) contexts: VecDeque<(u64, Context)>,
 }
 
@@ -88,7 +88,7 @@ pub(crate) fn scan_range(
     if base + (next as u64) < state.last_end {
         next = ((state.last_end - base) as usize).min(range.end);
     }
-    // Bit i of `marks` says a trigger reaches position `origin + i`. A
+    // Bit i of `marks` is set when a trigger reaches position `origin + i`. A
     // position is evaluated once no later trigger can reach a position
     // before it, so positions are always evaluated in order.
     let mut marks = Marks { origin: next, bits: 0 };
@@ -182,10 +182,10 @@ impl Marks {
                 continue;
             }
             // The caller guarantees enough bytes, so `NeedMore` cannot
-            // happen here.
-            let Ok(Some(candidate)) =
-                inner.best_at(cache, bytes, base, p, eof, state)
-            else {
+            // happen here; debug builds check it.
+            let decision = inner.best_at(cache, bytes, base, p, eof, state);
+            debug_assert!(decision.is_ok(), "scan_range ran out of bytes");
+            let Ok(Some(candidate)) = decision else {
                 continue;
             };
             let found = inner.make_match(&candidate, bytes, base, p);

@@ -22,7 +22,7 @@ pub const MAX_HOTWORD_WINDOW: usize = 256;
 /// The default `hotword_window`, in bytes before the match.
 pub const DEFAULT_HOTWORD_WINDOW: usize = 32;
 
-/// Where in the traffic a pattern applies.
+/// The part of the traffic a pattern applies to.
 ///
 /// A stream that starts like an HTTP/1.x request or response is split into
 /// the request target (`Url`), the start line and header fields (`Header`)
@@ -69,7 +69,7 @@ impl fmt::Display for Context {
     }
 }
 
-/// How serious a finding of a sensor is.
+/// The seriousness of a sensor's findings.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize,
 )]
@@ -98,7 +98,7 @@ impl Severity {
     }
 }
 
-/// How sure a match is.
+/// The certainty of a match.
 ///
 /// A rule sets its base confidence; an optional hotword found before the
 /// match raises it to `High`.
@@ -127,7 +127,7 @@ impl Confidence {
     }
 }
 
-/// Where a match may start and end.
+/// The positions where a match may start and end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Boundary {
@@ -142,7 +142,7 @@ pub enum Boundary {
     None,
 }
 
-/// How a match is shown in reports.
+/// The rendering of a match in reports.
 ///
 /// The first `keep_first` and the last `keep_last` ASCII letters and
 /// digits of the value are shown; every other letter, digit or non-ASCII
@@ -209,9 +209,9 @@ fn is_maskable(byte: u8) -> bool {
 pub struct Sensor {
     /// The sensor's name, unique in an engine.
     pub name: String,
-    /// What the sensor finds, for people.
+    /// A description of what the sensor finds, for people.
     pub description: String,
-    /// How serious a finding is.
+    /// The seriousness of a finding.
     pub severity: Severity,
     /// The rules; a match of any rule is a match of the sensor.
     pub rules: Vec<Rule>,
@@ -222,7 +222,7 @@ pub struct Sensor {
 pub struct Rule {
     /// The rule's name, unique in its sensor.
     pub name: String,
-    /// Where the rule applies.
+    /// The part of the traffic the rule applies to.
     pub context: Context,
     /// The patterns, in definition order. The first `regex` pattern finds
     /// candidate spans; every other pattern is tested on the candidate's
@@ -239,9 +239,9 @@ pub struct Rule {
     pub hotword_window: usize,
     /// The confidence of a match with no optional hotword.
     pub confidence: Confidence,
-    /// Where a match may start and end.
+    /// The positions where a match may start and end.
     pub boundary: Boundary,
-    /// How a match is masked in reports.
+    /// The mask applied to a match in reports.
     pub mask: Mask,
 }
 

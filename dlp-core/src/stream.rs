@@ -120,7 +120,7 @@ impl Stream {
         self.finished
     }
 
-    /// Returns the bytes the stream holds between calls: the struct
+    /// Returns the bytes the stream keeps between calls: the struct
     /// itself, its tail and its context entries.
     pub fn state_size(&self) -> usize {
         std::mem::size_of::<Stream>()
