@@ -289,6 +289,8 @@ pub(crate) struct Inner {
     can_start: [bool; 256],
     /// Bytes that can start a pattern whose boundary is `none`, anywhere.
     can_start_anywhere: [bool; 256],
+    /// Whether any byte of `can_start_anywhere` is set.
+    starts_anywhere: bool,
     /// The trigger bytes that let the scan skip most positions.
     pub(crate) triggers: Triggers,
     /// The longest match of any pattern, in bytes.
@@ -424,7 +426,7 @@ impl Inner {
             junction: Vec::new(),
         });
         let pool = Pool::new(create);
-        let triggers = Triggers::build(&dfa);
+        let triggers = Triggers::build(&dfa, &patterns);
         let mut inner = Inner {
             sensors,
             sources,
@@ -434,11 +436,13 @@ impl Inner {
             pattern_rule,
             can_start: [false; 256],
             can_start_anywhere: [false; 256],
+            starts_anywhere: false,
             triggers,
             max_len,
             max_window,
         };
         inner.compute_start_bytes();
+        inner.starts_anywhere = inner.can_start_anywhere.contains(&true);
         Ok(inner)
     }
 
@@ -498,6 +502,13 @@ impl Inner {
         Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>,
     > {
         self.pool.get()
+    }
+
+    /// Returns whether some pattern may start after a word byte (a rule
+    /// with `boundary = "none"`).
+    #[inline]
+    pub(crate) fn starts_anywhere(&self) -> bool {
+        self.starts_anywhere
     }
 
     /// Returns whether a pattern may start at `p`: a cheap test on the

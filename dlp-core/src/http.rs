@@ -141,7 +141,7 @@ impl HttpTracker {
                     match memchr::memchr(b'\n', &data[i..]) {
                         Some(k) => {
                             if self.phase == Phase::Trailer {
-                                self.line_len += k;
+                                self.line_len += non_cr(&data[i..i + k]);
                             }
                             i += k;
                             self.step(data[i], base + i as u64, out);
@@ -149,22 +149,56 @@ impl HttpTracker {
                         }
                         None => {
                             if self.phase == Phase::Trailer {
-                                self.line_len += data.len() - i;
+                                self.line_len += non_cr(&data[i..]);
                             }
                             i = data.len();
                         }
                     }
                 }
-                Phase::HeaderLine if self.line_len >= LINE_KEEP => {
-                    match memchr::memchr(b'\n', &data[i..]) {
-                        Some(k) => {
-                            i += k;
-                            self.step(data[i], base + i as u64, out);
-                            i += 1;
+                Phase::HeaderLine if self.line_len < LINE_KEEP => {
+                    let rest = &data[i..];
+                    let newline = memchr::memchr(b'\n', rest);
+                    let line = &rest[..newline.unwrap_or(rest.len())];
+                    let field = line.strip_suffix(b"\r").unwrap_or(line);
+                    // A whole field line without stray carriage returns is
+                    // read in place; any other is gathered byte by byte.
+                    if self.line_len == 0
+                        && newline.is_some()
+                        && !field.is_empty()
+                        && !field.contains(&b'\r')
+                    {
+                        self.read_header_field(
+                            &field[..field.len().min(LINE_KEEP)],
+                        );
+                        i += line.len() + 1;
+                        continue;
+                    }
+                    // Past `LINE_KEEP` bytes only a non-zero length
+                    // matters.
+                    let mut used = 0;
+                    while used < line.len() && self.line_len < LINE_KEEP {
+                        let byte = line[used];
+                        used += 1;
+                        if byte != b'\r' {
+                            self.line[self.line_len] = byte;
+                            self.line_len += 1;
                         }
-                        None => i = data.len(),
+                    }
+                    self.line_len += line.len() - used;
+                    i += line.len();
+                    if newline.is_some() {
+                        self.step(b'\n', base + i as u64, out);
+                        i += 1;
                     }
                 }
+                Phase::HeaderLine => match memchr::memchr(b'\n', &data[i..]) {
+                    Some(k) => {
+                        i += k;
+                        self.step(data[i], base + i as u64, out);
+                        i += 1;
+                    }
+                    None => i = data.len(),
+                },
                 Phase::Target => {
                     match memchr::memchr3(b' ', b'\r', b'\n', &data[i..]) {
                         Some(k) => {
@@ -298,13 +332,14 @@ impl HttpTracker {
         }
         if byte != b'\n' {
             if self.line_len < LINE_KEEP {
-                self.line[self.line_len] = byte.to_ascii_lowercase();
+                self.line[self.line_len] = byte;
             }
             self.line_len += 1;
             return;
         }
         if self.line_len > 0 {
-            self.read_header_field();
+            let line = self.line;
+            self.read_header_field(&line[..self.line_len.min(LINE_KEEP)]);
             self.line_len = 0;
             return;
         }
@@ -332,21 +367,23 @@ impl HttpTracker {
         }
     }
 
-    fn read_header_field(&mut self) {
-        let kept = &self.line[..self.line_len.min(LINE_KEEP)];
+    /// Reads the first `LINE_KEEP` bytes of a header field line, carriage
+    /// returns removed.
+    fn read_header_field(&mut self, kept: &[u8]) {
         let Some(colon) = kept.iter().position(|&b| b == b':') else {
             return;
         };
         let name = kept[..colon].trim_ascii();
         let value = kept[colon + 1..].trim_ascii();
-        if name == b"content-length" {
+        if name.eq_ignore_ascii_case(b"content-length") {
             let digits = value.iter().all(u8::is_ascii_digit);
             if digits && !value.is_empty() && value.len() <= 18 {
                 let text = std::str::from_utf8(value).unwrap_or("0");
                 self.content_length = text.parse().ok();
             }
-        } else if name == b"transfer-encoding" {
-            self.chunked = value.ends_with(b"chunked");
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            self.chunked = value.len() >= 7
+                && value[value.len() - 7..].eq_ignore_ascii_case(b"chunked");
         }
     }
 
@@ -392,6 +429,12 @@ impl HttpTracker {
     }
 }
 
+/// Returns how many bytes of `line` are not carriage returns: a trailer
+/// line of only `\r` is empty.
+fn non_cr(line: &[u8]) -> usize {
+    line.len() - memchr::memchr_iter(b'\r', line).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +470,32 @@ mod tests {
         let whole = contexts(req, &[]);
         for cut in 1..req.len() {
             assert_eq!(contexts(req, &[cut]), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn header_fields_read_in_place_or_gathered_agree() {
+        // Mixed case names, a stray carriage return inside a name, a line
+        // longer than `LINE_KEEP`, and an empty field value.
+        let req = b"POST /a HTTP/1.1\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nContent-LENGTH: 3\r\nX-Empty:\r\n\r\nabc\
+HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+        let whole = contexts(req, &[]);
+        // The stray carriage return does not hide the chunked framing,
+        // and the three-byte body ends where the response starts.
+        let response =
+            req.windows(12).position(|w| w == b"HTTP/1.1 200").unwrap() as u64;
+        assert!(whole.contains(&(response - 3, Context::Body)), "{whole:?}");
+        assert!(whole.contains(&(response, Context::Header)), "{whole:?}");
+        // The chunked body ends after its CRLF trailer: the request after
+        // it is seen.
+        let get = req.windows(4).position(|w| w == b"GET ").unwrap() as u64;
+        assert!(whole.contains(&(get, Context::Header)), "{whole:?}");
+        for cut in 1..req.len() {
+            assert_eq!(contexts(req, &[cut]), whole, "cut at {cut}");
+            let other = (cut * 7 + 3) % req.len();
+            let mut cuts = [cut, other];
+            cuts.sort_unstable();
+            assert_eq!(contexts(req, &cuts), whole, "cuts at {cuts:?}");
         }
     }
 

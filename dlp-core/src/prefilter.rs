@@ -4,61 +4,98 @@
 //! **lookback** D such that every match of the pattern has a byte of C at
 //! most D bytes after its start. For the built-in sensors C is the digits
 //! (D = 0 for numbers, 2 for an IBAN's check digits) or `@` (D = 64 for an
-//! email's local part). A start position s can then only begin a match if
-//! some trigger byte t lies in `s..=s + D`, so the scan builds a bit mask
-//! of the trigger bytes of each 64-byte block with SIMD and evaluates only
-//! the positions in `t - D..=t` before each set bit. The classes are derived from the compiled
+//! email's local part). The classes are derived from the compiled
 //! automaton, so they hold for user sensors too; a pattern with no rare
 //! class falls back to the bytes that can start it (D = 0).
+//!
+//! From each pattern's syntax the engine also counts how many bytes of C
+//! every match holds at least (K), and takes the longest match (S). A
+//! start position s can then only begin a match of the pattern if a byte
+//! of C lies in `s..=s + D` and at least K bytes of C lie in `s..s + S`.
+//! A US SSN, for example, needs nine digits within eleven bytes, which
+//! rules out the prices, dates and ids of ordinary traffic without
+//! running the automaton.
+//!
+//! Patterns with the same class and lookback form a **group** that keeps
+//! the smallest K and the largest S of its members. The scan builds a bit
+//! mask of each class over 64-byte blocks with SIMD, and runs the
+//! automaton only at positions that pass the test of some group.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, PatternID};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The largest lookback a trigger class may need; a class that needs more
-/// is not used.
-const MAX_LOOKBACK: usize = 96;
+/// The largest lookback a trigger class may have; a class that needs more
+/// is not used. The scan's 128-bit window holds a position of the block
+/// and the `MAX_LOOKBACK` bytes after it.
+const MAX_LOOKBACK: usize = 64;
+
+/// The longest match for which a pattern's count of trigger bytes is
+/// tested; longer patterns are tested only for a trigger byte within
+/// their lookback.
+const MAX_SPAN: usize = 64;
+
+/// The most groups an engine keeps; beyond it, the groups of one class
+/// merge into one with the largest lookback.
+const MAX_GROUPS: usize = 4;
 
 /// Trigger classes tried for each pattern, rarest in HTTP traffic first.
+/// A third class, the union of the start bytes of the patterns that fit
+/// neither, is added when needed.
 const CLASSES: [&[(u8, u8)]; 2] = [&[(b'@', b'@')], &[(b'0', b'9')]];
 
-/// The trigger bytes of an engine and how far before each one a match may
-/// start.
+/// The index of the fallback class in the class tables.
+const FALLBACK: usize = CLASSES.len();
+
+/// The masks of every class of an engine over one 64-byte block: bit i of
+/// entry c is set when byte i of the block is in class c.
+pub(crate) type BlockMasks = [u64; CLASSES.len() + 1];
+
+/// A set of bytes, with the ranges the SIMD search compares against.
 #[derive(Clone, Debug)]
-pub(crate) struct Triggers {
-    lookback: [u16; 256],
-    is_trigger: [bool; 256],
-    /// The trigger bytes as inclusive ranges, for the SIMD search.
+struct ByteClass {
+    member: [bool; 256],
     ranges: Vec<(u8, u8)>,
-    max_lookback: usize,
 }
 
-impl Triggers {
-    /// Returns how far before trigger byte `byte` a match may start.
-    #[inline]
-    pub(crate) fn lookback(&self, byte: u8) -> usize {
-        usize::from(self.lookback[usize::from(byte)])
+impl ByteClass {
+    fn new(member: [bool; 256]) -> ByteClass {
+        let mut ranges = Vec::new();
+        let mut byte = 0usize;
+        while byte < 256 {
+            if !member[byte] {
+                byte += 1;
+                continue;
+            }
+            let first = byte;
+            while byte < 256 && member[byte] {
+                byte += 1;
+            }
+            ranges.push((first as u8, (byte - 1) as u8));
+        }
+        ByteClass { member, ranges }
     }
 
-    /// Returns the largest lookback of any trigger byte.
-    pub(crate) fn max_lookback(&self) -> usize {
-        self.max_lookback
-    }
-
-    /// Returns a bit mask of the trigger bytes in `haystack[at..at + 64]`,
-    /// bit i for byte `at + i`; bytes past the end of `haystack` count as
-    /// no trigger.
+    /// Returns a bit mask of the bytes of `haystack[at..at + 64]` in the
+    /// class, bit i for byte `at + i`; bytes past the end of `haystack`
+    /// count as outside.
     #[inline]
-    pub(crate) fn mask64(&self, haystack: &[u8], at: usize) -> u64 {
+    fn mask64(&self, haystack: &[u8], at: usize) -> u64 {
         let Some(block) = haystack.get(at..) else { return 0 };
         #[cfg(target_arch = "x86_64")]
         if block.len() >= 64 {
-            return match self.ranges.as_slice() {
-                [a] => x86::mask64(block, [*a]),
-                [a, b] => x86::mask64(block, [*a, *b]),
-                [a, b, c] => x86::mask64(block, [*a, *b, *c]),
-                [a, b, c, d] => x86::mask64(block, [*a, *b, *c, *d]),
+            let ranges = self.ranges.as_slice();
+            return match ranges.len() {
+                1 => x86::mask64_of::<1>(block, ranges),
+                2 => x86::mask64_of::<2>(block, ranges),
+                3 => x86::mask64_of::<3>(block, ranges),
+                4 => x86::mask64_of::<4>(block, ranges),
+                5 => x86::mask64_of::<5>(block, ranges),
+                6 => x86::mask64_of::<6>(block, ranges),
+                7 => x86::mask64_of::<7>(block, ranges),
+                8 => x86::mask64_of::<8>(block, ranges),
                 _ => self.mask64_scalar(block),
             };
         }
@@ -68,48 +105,323 @@ impl Triggers {
     fn mask64_scalar(&self, block: &[u8]) -> u64 {
         let mut mask = 0;
         for (i, &byte) in block.iter().take(64).enumerate() {
-            if self.is_trigger[usize::from(byte)] {
+            if self.member[usize::from(byte)] {
                 mask |= 1 << i;
             }
         }
         mask
     }
+}
+
+/// Returns a bit mask of the word bytes (ASCII letters and digits) of
+/// `haystack[at..at + 64]`; bytes past the end count as non-word.
+#[inline]
+pub(crate) fn word_mask(haystack: &[u8], at: usize) -> u64 {
+    const WORD: [(u8, u8); 3] = [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];
+    let Some(block) = haystack.get(at..) else { return 0 };
+    #[cfg(target_arch = "x86_64")]
+    if block.len() >= 64 {
+        return x86::mask64(block, WORD);
+    }
+    let mut mask = 0;
+    for (i, &byte) in block.iter().take(64).enumerate() {
+        if byte.is_ascii_alphanumeric() {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
+/// Patterns that share a trigger class and a lookback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Group {
+    /// Index into [`BlockMasks`].
+    class: usize,
+    /// Every match starts with at least this many bytes outside the class.
+    skip: usize,
+    /// Every match holds a trigger byte at most this far after its start.
+    lookback: usize,
+    /// Every match holds at least this many trigger bytes within `span`
+    /// bytes of its start.
+    min_count: u32,
+    span: usize,
+}
+
+/// A group's test as bit masks over the bytes from a position on.
+#[derive(Clone, Copy, Debug)]
+struct Test {
+    class: usize,
+    /// Bytes that must be outside the class: `0..skip`.
+    clear: u128,
+    /// Bytes of which one must be in the class: `skip..=lookback`.
+    some: u128,
+    /// Bytes of which `min_count` must be in the class: `0..span`; zero,
+    /// with a `min_count` of zero, when `some` implies the count.
+    count: u128,
+    min_count: u32,
+    skip: usize,
+    lookback: usize,
+}
+
+impl Test {
+    fn new(group: &Group) -> Test {
+        let clear = low_bits(group.skip);
+        let some = low_bits(group.lookback + 1) & !clear;
+        let count = if group.min_count > 1 { low_bits(group.span) } else { 0 };
+        Test {
+            class: group.class,
+            clear,
+            some,
+            count,
+            min_count: if count == 0 { 0 } else { group.min_count },
+            skip: group.skip,
+            lookback: group.lookback,
+        }
+    }
+
+    /// Returns whether a match of the group may start at bit 0 of
+    /// `ahead`, the class mask from that position on.
+    #[inline]
+    fn passes(&self, ahead: u128) -> bool {
+        ahead & self.clear == 0
+            && ahead & self.some != 0
+            && (ahead & self.count).count_ones() >= self.min_count
+    }
+}
+
+/// Returns a mask of the `n` lowest bits.
+#[inline]
+fn low_bits(n: usize) -> u128 {
+    if n >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
+    }
+}
+
+/// Returns the mask whose bit i is set when some bit of `window` in
+/// `i..=i + lookback` is.
+#[inline]
+fn smear_back(window: u128, lookback: usize) -> u128 {
+    let mut acc = window;
+    let mut width = 1;
+    while width * 2 <= lookback + 1 {
+        acc |= acc >> width;
+        width *= 2;
+    }
+    if width < lookback + 1 {
+        acc |= acc >> (lookback + 1 - width);
+    }
+    acc
+}
+
+/// The trigger classes and groups of an engine.
+#[derive(Clone, Debug)]
+pub(crate) struct Triggers {
+    /// The classes, indexed like [`BlockMasks`]; `None` when no group
+    /// uses it.
+    classes: [Option<ByteClass>; CLASSES.len() + 1],
+    /// The test of each group.
+    tests: Vec<Test>,
+    /// How many bytes from a position on the test looks at.
+    reach: usize,
+}
+
+impl Triggers {
+    /// Returns how many bytes from a position on (the position included)
+    /// [`Triggers::passes`] looks at. A position with fewer bytes after
+    /// it must be evaluated without the test unless the haystack ends
+    /// there.
+    pub(crate) fn reach(&self) -> usize {
+        self.reach
+    }
+
+    /// Returns the class masks of `haystack[at..at + 64]`.
+    #[inline]
+    pub(crate) fn block_masks(
+        &self,
+        haystack: &[u8],
+        at: usize,
+    ) -> BlockMasks {
+        let mut masks = [0; CLASSES.len() + 1];
+        for (mask, class) in masks.iter_mut().zip(&self.classes) {
+            if let Some(class) = class {
+                *mask = class.mask64(haystack, at);
+            }
+        }
+        masks
+    }
+
+    /// Returns the positions of a block (bit i for its byte i) that a
+    /// trigger byte of some group reaches. `block` and `after` are the
+    /// masks of the block and of the 64 bytes after it.
+    #[inline]
+    pub(crate) fn reached(
+        &self,
+        block: &BlockMasks,
+        after: &BlockMasks,
+    ) -> u64 {
+        let mut reached = 0u64;
+        for test in &self.tests {
+            let window = window(block, after, test.class) >> test.skip;
+            reached |= smear_back(window, test.lookback - test.skip) as u64;
+        }
+        reached
+    }
+
+    /// Returns whether a match may start at byte `off` of a block: some
+    /// group finds its trigger byte within its lookback and its count of
+    /// trigger bytes within its span.
+    #[inline]
+    pub(crate) fn passes(
+        &self,
+        block: &BlockMasks,
+        after: &BlockMasks,
+        off: u32,
+    ) -> bool {
+        self.tests
+            .iter()
+            .any(|test| test.passes(window(block, after, test.class) >> off))
+    }
 
     /// Derives the triggers of every pattern of `dfa`, which must have been
-    /// built with start states for each pattern.
-    pub(crate) fn build(dfa: &DFA) -> Triggers {
+    /// built from `patterns` with start states for each pattern.
+    pub(crate) fn build(dfa: &DFA, patterns: &[&str]) -> Triggers {
         let mut cache = dfa.create_cache();
-        let mut triggers = Triggers {
-            lookback: [0; 256],
-            is_trigger: [false; 256],
-            ranges: Vec::new(),
-            max_lookback: 0,
-        };
-        for pid in 0..dfa.pattern_len() {
-            let Ok(pid) = PatternID::new(pid) else { continue };
-            let (class, lookback) = choose(dfa, &mut cache, pid);
-            for byte in 0..=255u8 {
-                if class[usize::from(byte)] {
-                    let slot = &mut triggers.lookback[usize::from(byte)];
-                    *slot = (*slot).max(lookback as u16);
-                    triggers.is_trigger[usize::from(byte)] = true;
+        let mut tables = [[false; 256]; CLASSES.len() + 1];
+        for (table, ranges) in tables.iter_mut().zip(CLASSES) {
+            for &(low, high) in ranges {
+                for byte in low..=high {
+                    table[usize::from(byte)] = true;
                 }
             }
-            triggers.max_lookback = triggers.max_lookback.max(lookback);
         }
-        let mut byte = 0usize;
-        while byte < 256 {
-            if !triggers.is_trigger[byte] {
-                byte += 1;
-                continue;
+        let mut chosen = Vec::with_capacity(patterns.len());
+        for pid in 0..dfa.pattern_len() {
+            let Ok(pid) = PatternID::new(pid) else { continue };
+            let choice = choose(dfa, &mut cache, pid, &tables);
+            if choice.0 == FALLBACK {
+                let starts = first_bytes(dfa, &mut cache, pid);
+                for (slot, start) in tables[FALLBACK].iter_mut().zip(starts) {
+                    *slot |= start;
+                }
             }
-            let first = byte;
-            while byte < 256 && triggers.is_trigger[byte] {
-                byte += 1;
-            }
-            triggers.ranges.push((first as u8, (byte - 1) as u8));
+            chosen.push(choice);
         }
-        triggers
+        let mut groups: Vec<Group> = Vec::new();
+        for (&(class, skip, lookback), pattern) in chosen.iter().zip(patterns)
+        {
+            let (count, len) = counts(pattern, &tables[class]);
+            let (min_count, span) = match len {
+                Some(len) if len <= MAX_SPAN => {
+                    (count.max(1), len.max(lookback + 1))
+                }
+                _ => (1, lookback + 1),
+            };
+            let member = Group {
+                class,
+                skip,
+                lookback,
+                min_count: min_count.min(u32::MAX as usize) as u32,
+                span,
+            };
+            merge(&mut groups, member, |g| {
+                g.class == class && g.skip == skip && g.lookback == lookback
+            });
+        }
+        if groups.len() > MAX_GROUPS {
+            let separate = std::mem::take(&mut groups);
+            for member in separate {
+                merge(&mut groups, member, |g| g.class == member.class);
+            }
+        }
+        let mut classes: [Option<ByteClass>; CLASSES.len() + 1] =
+            Default::default();
+        for group in &groups {
+            if classes[group.class].is_none() {
+                classes[group.class] =
+                    Some(ByteClass::new(tables[group.class]));
+            }
+        }
+        let reach = groups
+            .iter()
+            .map(|g| g.span.max(g.lookback + 1))
+            .max()
+            .unwrap_or(1);
+        let tests = groups.iter().map(Test::new).collect();
+        Triggers { classes, tests, reach }
+    }
+}
+
+/// Adds `member` to the first group of `groups` that `same` selects, or
+/// as a new group: the merged group keeps the largest lookback and span
+/// and the smallest skip and count, so it passes every position either passed.
+fn merge(
+    groups: &mut Vec<Group>,
+    member: Group,
+    same: impl Fn(&Group) -> bool,
+) {
+    match groups.iter_mut().find(|g| same(g)) {
+        Some(group) => {
+            group.skip = group.skip.min(member.skip);
+            group.lookback = group.lookback.max(member.lookback);
+            group.span = group.span.max(member.span);
+            group.min_count = group.min_count.min(member.min_count);
+        }
+        None => groups.push(member),
+    }
+}
+
+/// Returns the 128-bit class mask of a block and the bytes after it.
+#[inline]
+fn window(block: &BlockMasks, after: &BlockMasks, class: usize) -> u128 {
+    u128::from(block[class]) | (u128::from(after[class]) << 64)
+}
+
+/// Returns the smallest number of bytes of `class` in any match of
+/// `pattern`, and the longest match if it is bounded.
+fn counts(pattern: &str, class: &[bool; 256]) -> (usize, Option<usize>) {
+    match crate::sensor::parse_hir(pattern) {
+        Ok(hir) => (min_count(&hir, class), hir.properties().maximum_len()),
+        Err(_) => (0, None),
+    }
+}
+
+/// Returns the smallest number of bytes of `class` that any match of `hir`
+/// holds. Counts only what every match must hold: a class counts once if
+/// all its bytes are in `class`, an alternation counts its poorest branch.
+fn min_count(hir: &Hir, class: &[bool; 256]) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(literal) => {
+            literal.0.iter().filter(|&&b| class[usize::from(b)]).count()
+        }
+        HirKind::Class(Class::Bytes(set)) => {
+            let inside = set
+                .ranges()
+                .iter()
+                .all(|r| (r.start()..=r.end()).all(|b| class[usize::from(b)]));
+            usize::from(inside && !set.ranges().is_empty())
+        }
+        HirKind::Class(Class::Unicode(set)) => {
+            let inside = set.ranges().iter().all(|r| {
+                (r.start()..=r.end()).all(|c| {
+                    u8::try_from(c)
+                        .is_ok_and(|b| b.is_ascii() && class[usize::from(b)])
+                })
+            });
+            usize::from(inside && !set.ranges().is_empty())
+        }
+        HirKind::Repetition(rep) => {
+            (rep.min as usize).saturating_mul(min_count(&rep.sub, class))
+        }
+        HirKind::Capture(capture) => min_count(&capture.sub, class),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .fold(0, |sum, sub| sum.saturating_add(min_count(sub, class))),
+        HirKind::Alternation(subs) => {
+            subs.iter().map(|sub| min_count(sub, class)).min().unwrap_or(0)
+        }
     }
 }
 
@@ -118,24 +430,71 @@ impl Triggers {
 const LOOK_BEHINDS: [Option<u8>; 4] =
     [None, Some(b' '), Some(b'\n'), Some(b'a')];
 
-/// Picks the trigger class and lookback of one pattern.
+/// Picks the trigger class (an index into `tables`), the skip and the
+/// lookback of one pattern.
 fn choose(
     dfa: &DFA,
     cache: &mut Cache,
     pid: PatternID,
-) -> ([bool; 256], usize) {
-    for ranges in CLASSES {
-        let mut class = [false; 256];
-        for &(lo, hi) in ranges {
-            for byte in lo..=hi {
-                class[usize::from(byte)] = true;
-            }
-        }
-        if let Some(lookback) = lookback(dfa, cache, pid, &class) {
-            return (class, lookback);
+    tables: &[[bool; 256]; CLASSES.len() + 1],
+) -> (usize, usize, usize) {
+    for (index, class) in tables.iter().take(CLASSES.len()).enumerate() {
+        if let Some(lookback) = lookback(dfa, cache, pid, class) {
+            let skip = skip(dfa, cache, pid, class).min(lookback);
+            return (index, skip, lookback);
         }
     }
-    (first_bytes(dfa, cache, pid), 0)
+    (FALLBACK, 0, 0)
+}
+
+/// Returns a number of bytes outside `class` that every match of `pid`
+/// starts with: the fewest bytes after which a byte of `class` keeps the
+/// automaton alive, or 0 if that cannot be worked out.
+fn skip(
+    dfa: &DFA,
+    cache: &mut Cache,
+    pid: PatternID,
+    class: &[bool; 256],
+) -> usize {
+    let clears = cache.clear_count();
+    let mut fewest = MAX_LOOKBACK;
+    for look_behind in LOOK_BEHINDS {
+        let config = start::Config::new()
+            .anchored(Anchored::Pattern(pid))
+            .look_behind(look_behind);
+        let Ok(start) = dfa.start_state(cache, &config) else { return 0 };
+        let mut frontier = vec![start];
+        let mut seen = vec![start];
+        let mut depth = 0;
+        'walk: while depth < fewest && !frontier.is_empty() {
+            let mut ahead = Vec::new();
+            for &sid in &frontier {
+                for byte in 0..=255u8 {
+                    let Ok(next) = dfa.next_state(cache, sid, byte) else {
+                        return 0;
+                    };
+                    if next.is_dead() {
+                        continue;
+                    }
+                    if class[usize::from(byte)] {
+                        fewest = depth;
+                        break 'walk;
+                    }
+                    if !seen.contains(&next) {
+                        seen.push(next);
+                        ahead.push(next);
+                    }
+                }
+            }
+            frontier = ahead;
+            depth += 1;
+        }
+    }
+    // A cleared cache invalidates the state ids the walk relied on.
+    if cache.clear_count() != clears {
+        return 0;
+    }
+    fewest
 }
 
 /// Returns the bytes that can start a match of `pid`.
@@ -244,6 +603,18 @@ mod x86 {
         unsafe { mask64_sse2(block, ranges) }
     }
 
+    /// Returns the bit mask of bytes of `block[..64]` in `ranges`, which
+    /// holds exactly `N` ranges.
+    #[inline]
+    pub(super) fn mask64_of<const N: usize>(
+        block: &[u8],
+        ranges: &[(u8, u8)],
+    ) -> u64 {
+        let ranges: [(u8, u8); N] =
+            ranges.try_into().expect("the caller matched the length");
+        mask64(block, ranges)
+    }
+
     #[target_feature(enable = "sse2")]
     unsafe fn mask64_sse2<const N: usize>(
         block: &[u8],
@@ -277,6 +648,45 @@ mod x86 {
 
 #[cfg(test)]
 mod tests {
+    use super::{low_bits, smear_back};
+
+    /// The built-in sensors get the groups the module documentation
+    /// describes: nine digits within a NIR's length, an IBAN's two letters
+    /// before its check digits, and `@` within an email's local part.
+    #[test]
+    fn builtin_groups() {
+        let triggers = &crate::Engine::builtin().inner.triggers;
+        let summary: Vec<_> = triggers
+            .tests
+            .iter()
+            .map(|t| (t.class, t.skip, t.lookback, t.min_count, t.count))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 0, 0, 9, low_bits(27)),
+                (1, 2, 2, 2, low_bits(43)),
+                (0, 1, 64, 0, 0),
+            ]
+        );
+        assert_eq!(triggers.reach(), 65);
+    }
+
+    #[test]
+    fn smear_back_covers_the_lookback() {
+        for lookback in 0..=64 {
+            for bit in 0..128usize {
+                let smeared = smear_back(1u128 << bit, lookback);
+                let first = bit.saturating_sub(lookback);
+                let expected = low_bits(bit + 1) & !low_bits(first);
+                assert_eq!(
+                    smeared, expected,
+                    "bit {bit}, lookback {lookback}"
+                );
+            }
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn simd_mask_agrees_with_scalar() {

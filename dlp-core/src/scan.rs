@@ -64,8 +64,8 @@ impl ScanState {
 /// Scans the start positions `range` of `bytes`, whose first byte is at
 /// stream offset `base`, and calls `emit` with each match.
 ///
-/// Only positions that a trigger byte can reach are evaluated (see
-/// [`crate::prefilter`]); every other position cannot start a match. The
+/// Only positions that pass the prefilter are evaluated (see
+/// [`crate::prefilter`]); no other position can start a match. The
 /// caller guarantees what [`Inner::best_at`] needs: enough bytes after
 /// each position unless `eof`, and the hotword window before it. Returns
 /// `Break` as soon as `emit` does.
@@ -80,138 +80,22 @@ pub(crate) fn scan_range(
     state: &mut ScanState,
     emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let triggers = &inner.triggers;
-    let max_lookback = triggers.max_lookback();
-    debug_assert!(max_lookback < 128);
-    // Positions before `next` are decided.
-    let mut next = range.start;
-    if base + (next as u64) < state.last_end {
-        next = ((state.last_end - base) as usize).min(range.end);
-    }
-    // Bit i of `marks` is set when a trigger reaches position `origin + i`. A
-    // position is evaluated once no later trigger can reach a position
-    // before it, so positions are always evaluated in order.
-    let mut marks = Marks { origin: next, bits: 0 };
-    // A trigger up to the largest lookback past the range can still
-    // reach a position inside it.
-    let search_end = (range.end + max_lookback).min(bytes.len());
-    let mut block = next;
-    while block < search_end {
-        // Trigger bytes of this 64-byte block, up to `search_end`.
-        let mut mask = triggers.mask64(bytes, block);
-        let left = search_end - block;
-        if left < 64 {
-            mask &= (1u64 << left) - 1;
-        }
-        while mask != 0 {
-            let trigger = block + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if trigger < next {
-                continue;
-            }
-            // Later triggers reach no position before this one.
-            let settled = trigger.saturating_sub(max_lookback).min(range.end);
-            marks.evaluate(
-                inner, cache, bytes, base, settled, eof, state, &mut next,
-                emit,
-            )?;
-            if next >= range.end {
-                state.prune(base + range.end as u64);
-                return ControlFlow::Continue(());
-            }
-            let reach =
-                trigger.saturating_sub(triggers.lookback(bytes[trigger]));
-            let last = trigger.min(range.end - 1);
-            if reach.max(next) <= last {
-                marks.mark(reach.max(next), last);
-            }
-        }
-        block += 64;
-    }
-    marks.evaluate(
-        inner, cache, bytes, base, range.end, eof, state, &mut next, emit,
-    )?;
-    state.prune(base + range.end as u64);
-    ControlFlow::Continue(())
-}
-
-/// Positions that some trigger byte reaches, waiting to be evaluated.
-struct Marks {
-    /// The position of bit 0.
-    origin: usize,
-    bits: u128,
-}
-
-impl Marks {
-    /// Marks the positions `first..=last`, which lie less than 128 bytes
-    /// after `origin`.
-    fn mark(&mut self, first: usize, last: usize) {
-        let from = first - self.origin;
-        let to = last - self.origin;
-        debug_assert!(to < 128);
-        let width = to - from + 1;
-        let ones = if width >= 128 { u128::MAX } else { (1u128 << width) - 1 };
-        self.bits |= ones << from;
-    }
-
-    /// Evaluates the marked positions before `until`, in order, and moves
-    /// `origin` to `until`. `next` is the first undecided position.
-    #[allow(clippy::too_many_arguments)]
-    fn evaluate(
-        &mut self,
-        inner: &Inner,
-        cache: &mut Cache,
-        bytes: &[u8],
-        base: u64,
-        until: usize,
-        eof: bool,
-        state: &mut ScanState,
-        next: &mut usize,
-        emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if until <= self.origin {
-            return ControlFlow::Continue(());
-        }
-        while self.bits != 0 {
-            let p = self.origin + self.bits.trailing_zeros() as usize;
-            if p >= until {
-                break;
-            }
-            self.bits &= self.bits - 1;
-            if p < *next || !inner.may_start(bytes, p) {
-                continue;
-            }
-            // The caller guarantees enough bytes, so `NeedMore` cannot
-            // happen here; debug builds check it.
-            let decision = inner.best_at(cache, bytes, base, p, eof, state);
-            debug_assert!(decision.is_ok(), "scan_range ran out of bytes");
-            let Ok(Some(candidate)) = decision else {
-                continue;
-            };
-            let found = inner.make_match(&candidate, bytes, base, p);
-            state.last_end = found.end();
-            *next = candidate.end;
-            if emit(&found).is_break() {
-                return ControlFlow::Break(());
-            }
-        }
-        let shift = until - self.origin;
-        self.bits = if shift >= 128 { 0 } else { self.bits >> shift };
-        self.origin = until;
-        *next = (*next).max(until);
-        ControlFlow::Continue(())
+    let scan = Scan { inner, bytes, base, eof, early: false };
+    match scan.run(cache, range, state, emit) {
+        ControlFlow::Continue(_) => ControlFlow::Continue(()),
+        ControlFlow::Break(()) => ControlFlow::Break(()),
     }
 }
 
-/// Decides the positions from `from` up to `to`, one by one and in order,
-/// until one needs bytes past the end of `bytes`, and returns the position
-/// that stopped the scan (or `to`).
+/// Decides the positions `range` of `bytes` in order, until one needs
+/// bytes past the end of `bytes`, and returns the position that stopped
+/// the scan (or `range.end`).
 ///
 /// A stream uses this on the bytes just fed, so that a match whose
 /// automaton has already died is reported without waiting for the longest
-/// possible match to arrive. Every position is evaluated, so the result is
-/// the same as the trigger-driven [`scan_range`] would give with more data.
-#[allow(clippy::too_many_arguments)]
+/// possible match to arrive. The result is the same as [`scan_range`]
+/// would give with more data: the prefilter skips a position only when
+/// every byte its test reads is at hand.
 pub(crate) fn scan_early(
     inner: &Inner,
     cache: &mut Cache,
@@ -221,27 +105,264 @@ pub(crate) fn scan_early(
     state: &mut ScanState,
     emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
 ) -> usize {
-    let mut p = range.start;
-    if base + (p as u64) < state.last_end {
-        p = ((state.last_end - base) as usize).min(range.end);
+    let scan = Scan { inner, bytes, base, eof: false, early: true };
+    // The stream takes in every match of the bytes at hand, so `emit`
+    // cannot stop this scan.
+    let mut emit = |m: &Match| {
+        let _ = emit(m);
+        ControlFlow::Continue(())
+    };
+    match scan.run(cache, range.clone(), state, &mut emit) {
+        ControlFlow::Continue(stop) => stop,
+        ControlFlow::Break(()) => range.end,
     }
-    while p < range.end {
-        if !inner.may_start(bytes, p) {
-            p += 1;
-            continue;
+}
+
+/// One pass of the scan loop over a byte slice.
+struct Scan<'a> {
+    inner: &'a Inner,
+    bytes: &'a [u8],
+    /// Stream offset of `bytes[0]`.
+    base: u64,
+    /// The bytes end the stream.
+    eof: bool,
+    /// Stop at the first position that needs more bytes, rather than
+    /// relying on the caller to provide them.
+    early: bool,
+}
+
+impl Scan<'_> {
+    /// Evaluates the positions of `range` in order and returns where it
+    /// stopped: `range.end`, or in early mode the first position that
+    /// needs more bytes.
+    fn run(
+        &self,
+        cache: &mut Cache,
+        range: Range<usize>,
+        state: &mut ScanState,
+        emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
+    ) -> ControlFlow<(), usize> {
+        let (inner, bytes) = (self.inner, self.bytes);
+        let triggers = &inner.triggers;
+        // Positions before `next` are decided.
+        let mut next = range.start;
+        if self.base + (next as u64) < state.last_end {
+            next = ((state.last_end - self.base) as usize).min(range.end);
         }
-        match inner.best_at(cache, bytes, base, p, false, state) {
-            Err(NeedMore) => break,
-            Ok(None) => p += 1,
+        // In early mode the prefilter may only skip a position whose test
+        // bytes are all at hand; the positions after that are evaluated
+        // one by one.
+        let filtered_end = if self.early {
+            range.end.min(bytes.len().saturating_sub(triggers.reach()))
+        } else {
+            range.end
+        };
+        let boundary_only = !inner.starts_anywhere();
+        let mut block = next;
+        let mut masks = triggers.block_masks(bytes, block);
+        while block < filtered_end {
+            let after = triggers.block_masks(bytes, block + 64);
+            let mut candidates = triggers.reached(&masks, &after);
+            if candidates != 0 && boundary_only {
+                candidates &= !after_word(bytes, block);
+            }
+            let left = filtered_end - block;
+            if left < 64 {
+                candidates &= (1u64 << left) - 1;
+            }
+            while candidates != 0 {
+                let off = candidates.trailing_zeros();
+                candidates &= candidates - 1;
+                let p = block + off as usize;
+                if p < next
+                    || !triggers.passes(&masks, &after, off)
+                    || !inner.may_start(bytes, p)
+                {
+                    continue;
+                }
+                match self.decide(cache, p, state, emit)? {
+                    Decision::Next(end) => next = end,
+                    Decision::Stop => return ControlFlow::Continue(p),
+                }
+            }
+            masks = after;
+            block += 64;
+        }
+        let mut p = next.max(filtered_end);
+        while p < range.end {
+            if !inner.may_start(bytes, p) {
+                p += 1;
+                continue;
+            }
+            match self.decide(cache, p, state, emit)? {
+                Decision::Next(end) => p = end.max(p + 1),
+                Decision::Stop => break,
+            }
+        }
+        let stop = p.min(range.end);
+        state.prune(self.base + stop as u64);
+        ControlFlow::Continue(stop)
+    }
+
+    /// Evaluates position `p` and reports its match, if any.
+    fn decide(
+        &self,
+        cache: &mut Cache,
+        p: usize,
+        state: &mut ScanState,
+        emit: &mut dyn FnMut(&Match) -> ControlFlow<()>,
+    ) -> ControlFlow<(), Decision> {
+        let inner = self.inner;
+        match inner.best_at(cache, self.bytes, self.base, p, self.eof, state) {
+            Ok(None) => ControlFlow::Continue(Decision::Next(p + 1)),
             Ok(Some(candidate)) => {
-                let found = inner.make_match(&candidate, bytes, base, p);
+                let found =
+                    inner.make_match(&candidate, self.bytes, self.base, p);
                 state.last_end = found.end();
-                p = candidate.end;
-                let _ = emit(&found);
+                emit(&found)?;
+                ControlFlow::Continue(Decision::Next(candidate.end))
+            }
+            Err(NeedMore) => {
+                // Outside early mode the caller guarantees enough bytes;
+                // debug builds check it.
+                debug_assert!(self.early, "scan_range ran out of bytes");
+                ControlFlow::Continue(Decision::Stop)
             }
         }
     }
-    let stop = p.min(range.end);
-    state.prune(base + stop as u64);
-    stop
+}
+
+/// What evaluating one position decided.
+enum Decision {
+    /// The first undecided position.
+    Next(usize),
+    /// The position needs more bytes.
+    Stop,
+}
+
+/// Returns the mask of the positions of `bytes[at..at + 64]` whose
+/// previous byte is a word byte (see [`crate::engine::is_word`]).
+#[inline]
+fn after_word(bytes: &[u8], at: usize) -> u64 {
+    let words = crate::prefilter::word_mask(bytes, at);
+    let carry = at > 0 && crate::engine::is_word(bytes[at - 1]);
+    (words << 1) | u64::from(carry)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::ScanState;
+    use crate::http::HttpTracker;
+    use crate::Engine;
+
+    /// The reference: every position evaluated in order, no prefilter.
+    fn exhaustive(engine: &Engine, haystack: &[u8]) -> Vec<(u64, u64)> {
+        let inner = &*engine.inner;
+        let mut state = ScanState::new();
+        let mut http = HttpTracker::new();
+        http.feed(haystack, 0, &mut state.contexts);
+        http.finish(&mut state.contexts);
+        let mut scratch = inner.scratch();
+        let mut found = Vec::new();
+        let mut p = 0;
+        while p < haystack.len() {
+            let decision = if inner.may_start(haystack, p) {
+                inner.best_at(&mut scratch.cache, haystack, 0, p, true, &state)
+            } else {
+                Ok(None)
+            };
+            match decision.expect("the whole haystack is at hand") {
+                None => p += 1,
+                Some(candidate) => {
+                    found.push((p as u64, candidate.end as u64));
+                    state.last_end = candidate.end as u64;
+                    p = candidate.end;
+                }
+            }
+        }
+        found
+    }
+
+    fn spans(engine: &Engine, haystack: &[u8]) -> Vec<(u64, u64)> {
+        engine.scan(haystack).iter().map(|m| (m.start(), m.end())).collect()
+    }
+
+    /// Pieces near the prefilter's edges: values, values one digit
+    /// short, long digit runs, `@` far from the start of an address,
+    /// letters before digits (IBAN starts), and fallback-class starts.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        let fixed = prop::sample::select(vec![
+            "2 55 08 14 168 025 38",
+            "2 55 08 14 168 025 3",
+            "2 84 12 2A 004 123 70",
+            "536-22-8451",
+            "536-22-845",
+            "ssn 223779741",
+            "5555 5555 5555 4444",
+            "4111111111111111",
+            "FR14 2004 1010 0505 0001 3M02 606",
+            "GB82WEST12345698765432",
+            "jane.doe@example.com",
+            "a.very.long.local.part.of.an.address.that.goes.on.and.on@x.io",
+            "@",
+            "TCK-123456",
+            "key_ab12cd34",
+            "xx",
+            " ",
+            "-",
+            ".",
+            "\n",
+        ]);
+        prop_oneof![
+            4 => fixed.prop_map(|s| s.as_bytes().to_vec()),
+            2 => prop::collection::vec(b'0'..=b'9', 1..30),
+            1 => prop::collection::vec(
+                prop::sample::select(b"aZ09 -.@_\n".to_vec()),
+                0..12,
+            ),
+        ]
+    }
+
+    fn haystack() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(piece(), 0..40).prop_map(|p| p.concat())
+    }
+
+    fn custom_engine() -> Engine {
+        let text = r#"
+[[sensor]]
+name = "ticket"
+[[sensor.rule]]
+name = "id"
+[[sensor.rule.pattern]]
+value = 'TCK-[0-9]{6}'
+[[sensor.rule]]
+name = "key"
+boundary = "none"
+[[sensor.rule.pattern]]
+value = 'key_[a-z0-9]{8}'
+[[sensor.rule]]
+name = "pair"
+[[sensor.rule.pattern]]
+value = '[a-z]{0,3}[0-9]{2}[a-z]?'
+"#;
+        Engine::from_toml(text, "custom").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(768))]
+
+        #[test]
+        fn prefilter_skips_no_match_builtin(haystack in haystack()) {
+            let engine = Engine::builtin();
+            prop_assert_eq!(spans(&engine, &haystack), exhaustive(&engine, &haystack));
+        }
+
+        #[test]
+        fn prefilter_skips_no_match_custom(haystack in haystack()) {
+            let engine = custom_engine();
+            prop_assert_eq!(spans(&engine, &haystack), exhaustive(&engine, &haystack));
+        }
+    }
 }

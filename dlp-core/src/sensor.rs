@@ -469,7 +469,7 @@ pub(crate) fn syntax_config() -> regex_automata::util::syntax::Config {
     regex_automata::util::syntax::Config::new().unicode(false).utf8(false)
 }
 
-fn parse_hir(pattern: &str) -> Result<Hir, String> {
+pub(crate) fn parse_hir(pattern: &str) -> Result<Hir, String> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
