@@ -888,7 +888,7 @@ impl Engine {
     }
 
     /// Returns the longest match any pattern allows, in bytes. A stream
-    /// carries about this many bytes, plus the hotword window, between
+    /// carries at most this many bytes, plus the hotword window, between
     /// fragments.
     pub fn max_match_len(&self) -> usize {
         self.inner.max_len

@@ -179,6 +179,17 @@ impl Test {
         }
     }
 
+    /// Like [`Test::passes`] when the bits of `unknown` are not known yet.
+    #[inline]
+    fn may_pass(&self, ahead: u128, unknown: u128) -> bool {
+        let ahead = ahead & !unknown;
+        let possible = (ahead & self.count).count_ones()
+            + (unknown & self.count).count_ones();
+        ahead & self.clear == 0
+            && (ahead | unknown) & self.some != 0
+            && possible >= self.min_count
+    }
+
     /// Returns whether a match of the group may start at bit 0 of
     /// `ahead`, the class mask from that position on.
     #[inline]
@@ -282,6 +293,24 @@ impl Triggers {
         self.tests
             .iter()
             .any(|test| test.passes(window(block, after, test.class) >> off))
+    }
+
+    /// Like [`Triggers::passes`] when only the first `known` bytes from the
+    /// position on are at hand: returns `false` only if no group can pass
+    /// whatever the missing bytes turn out to be.
+    #[inline]
+    pub(crate) fn may_pass(
+        &self,
+        block: &BlockMasks,
+        after: &BlockMasks,
+        off: u32,
+        known: usize,
+    ) -> bool {
+        let unknown = !low_bits(known);
+        self.tests.iter().any(|test| {
+            let ahead = window(block, after, test.class) >> off;
+            test.may_pass(ahead, unknown)
+        })
     }
 
     /// Derives the triggers of every pattern of `dfa`, which must have been

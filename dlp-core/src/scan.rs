@@ -188,9 +188,27 @@ impl Scan<'_> {
             masks = after;
             block += 64;
         }
+        // Near the end of the bytes in early mode, a position is skipped
+        // only if its test fails whatever bytes come next.
         let mut p = next.max(filtered_end);
+        let (masks, after) = if p < range.end {
+            (
+                triggers.block_masks(bytes, p),
+                triggers.block_masks(bytes, p + 64),
+            )
+        } else {
+            Default::default()
+        };
+        let first = p;
         while p < range.end {
-            if !inner.may_start(bytes, p) {
+            let off = (p - first) as u32;
+            debug_assert!(
+                off <= 64,
+                "the unfiltered positions exceed the reach"
+            );
+            if !inner.may_start(bytes, p)
+                || !triggers.may_pass(&masks, &after, off, bytes.len() - p)
+            {
                 p += 1;
                 continue;
             }

@@ -47,9 +47,10 @@ impl std::error::Error for StreamError {}
 /// # State
 ///
 /// A fragment is scanned in place and not retained. Between calls the
-/// stream keeps a tail of the last bytes it saw (the longest match plus
-/// the largest hotword window, plus two), its offsets, the end of the
-/// last match, and the HTTP context of the current message; see
+/// stream keeps a tail of the bytes from the hotword window before the
+/// first undecided position on (usually a few dozen bytes; at most the
+/// longest match plus the hotword window, plus two), its offsets, the end
+/// of the last match, and the HTTP context of the current message; see
 /// [`Stream::state_size`]. The scratch space for the automaton belongs to
 /// the engine, so a stream may be moved between threads but is used by
 /// one thread at a time.
@@ -92,10 +93,9 @@ pub struct Stream {
 
 impl Stream {
     pub(crate) fn new(engine: Engine) -> Stream {
-        let capacity = tail_len(&engine);
         Stream {
             engine,
-            tail: Vec::with_capacity(capacity),
+            tail: Vec::new(),
             total: 0,
             pos: 0,
             state: ScanState::new(),
@@ -219,19 +219,30 @@ impl Stream {
             self.pos = safe_end;
         }
 
-        self.keep_tail(fragment);
+        // The bytes from the hotword window of the first undecided
+        // position on, gathered in the scratch buffer.
+        let held_from = start - self.tail.len() as u64;
+        let base = self.tail_start();
+        let recent = &mut scratch.junction;
+        recent.clear();
+        if base < start {
+            recent
+                .extend_from_slice(&self.tail[(base - held_from) as usize..]);
+            recent.extend_from_slice(fragment);
+        } else {
+            recent.extend_from_slice(&fragment[(base - start) as usize..]);
+        }
         self.total = new_total;
 
         // Positions whose automaton has already died are decided now
         // rather than when the longest possible match has arrived.
         let decided = self.http.decided_until(new_total);
         if self.pos < decided {
-            let base = new_total - self.tail.len() as u64;
             let range = (self.pos - base) as usize..(decided - base) as usize;
             let stop = scan_early(
                 inner,
                 &mut scratch.cache,
-                &self.tail,
+                recent,
                 base,
                 range,
                 &mut self.state,
@@ -239,6 +250,10 @@ impl Stream {
             );
             self.pos = self.pos.max(base + stop as u64);
         }
+        let keep = (self.tail_start() - base) as usize;
+        self.tail.clear();
+        self.tail.extend_from_slice(&recent[keep..]);
+        self.shrink_tail();
         Ok(())
     }
 
@@ -287,18 +302,18 @@ impl Stream {
         self.finished = false;
     }
 
-    /// Keeps the last bytes of the data seen so far, which the next call
-    /// needs around the cut.
-    fn keep_tail(&mut self, fragment: &[u8]) {
-        let keep = tail_len(&self.engine);
-        if fragment.len() >= keep {
-            self.tail.clear();
-            self.tail.extend_from_slice(&fragment[fragment.len() - keep..]);
-            return;
+    /// Returns the stream offset of the first byte the stream must keep.
+    fn tail_start(&self) -> u64 {
+        self.pos.saturating_sub(self.engine.inner.max_window as u64)
+    }
+
+    /// Gives back tail capacity that a long undecided value needed, once
+    /// it is no longer needed, so an idle stream stays small.
+    fn shrink_tail(&mut self) {
+        let floor = TAIL_CAPACITY.max(self.tail.len());
+        if self.tail.capacity() > 2 * floor {
+            self.tail.shrink_to(floor);
         }
-        let overflow = (self.tail.len() + fragment.len()).saturating_sub(keep);
-        self.tail.drain(..overflow);
-        self.tail.extend_from_slice(fragment);
     }
 }
 
@@ -312,11 +327,6 @@ impl fmt::Debug for Stream {
     }
 }
 
-/// Returns how many bytes a stream keeps between calls: enough for an
-/// undecided position (the longest match and the two bytes after it, or the
-/// bytes held while an HTTP message start is undecided) and the hotword
-/// window before it.
-fn tail_len(engine: &Engine) -> usize {
-    let inner = &engine.inner;
-    (inner.max_len + 2).max(crate::http::DETECT_LEN) + inner.max_window
-}
+/// The tail capacity a stream shrinks back to: the default hotword window
+/// and a few undecided bytes.
+const TAIL_CAPACITY: usize = 48;
