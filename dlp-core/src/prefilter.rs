@@ -26,6 +26,7 @@ use regex_automata::hybrid::LazyStateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, PatternID};
 use regex_syntax::hir::{Class, Hir, HirKind};
+use std::collections::HashMap;
 
 /// The largest lookback a trigger class may have; a class that needs more
 /// is not used. The scan's 128-bit window holds a position of the block
@@ -49,9 +50,16 @@ const CLASSES: [&[(u8, u8)]; 2] = [&[(b'@', b'@')], &[(b'0', b'9')]];
 /// The index of the fallback class in the class tables.
 const FALLBACK: usize = CLASSES.len();
 
-/// The masks of every class of an engine over one 64-byte block: bit i of
+/// The number of trigger classes: those of `CLASSES` and the fallback.
+const TRIGGER_CLASSES: usize = CLASSES.len() + 1;
+
+/// The most classes an engine keeps: the trigger classes, then the lead
+/// class of each group.
+const MAX_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
+
+/// The masks of the classes of an engine over one 64-byte block: bit i of
 /// entry c is set when byte i of the block is in class c.
-pub(crate) type BlockMasks = [u64; CLASSES.len() + 1];
+pub(crate) type BlockMasks = [u64; MAX_CLASSES];
 
 /// A set of bytes, with the ranges the SIMD search compares against.
 #[derive(Clone, Debug)]
@@ -84,6 +92,17 @@ impl ByteClass {
     #[inline]
     fn mask64(&self, haystack: &[u8], at: usize) -> u64 {
         let Some(block) = haystack.get(at..) else { return 0 };
+        if block.is_empty() {
+            return 0;
+        }
+        if block.len() < 64 && self.ranges.len() <= 8 {
+            // A short block is copied into a full one; its padding bits
+            // are cleared.
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            let valid = (1u64 << block.len()) - 1;
+            return self.mask64(&padded, 0) & valid;
+        }
         #[cfg(target_arch = "x86_64")]
         if block.len() >= 64 {
             let ranges = self.ranges.as_slice();
@@ -133,10 +152,12 @@ pub(crate) fn word_mask(haystack: &[u8], at: usize) -> u64 {
 }
 
 /// Patterns that share a trigger class and a lookback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 struct Group {
     /// Index into [`BlockMasks`].
     class: usize,
+    /// The bytes a match may hold before its first trigger byte.
+    lead: [bool; 256],
     /// Every match starts with at least this many bytes outside the class.
     skip: usize,
     /// Every match holds a trigger byte at most this far after its start.
@@ -161,10 +182,12 @@ struct Test {
     min_count: u32,
     skip: usize,
     lookback: usize,
+    /// Index into [`BlockMasks`] of the group's lead class, if any.
+    lead: Option<usize>,
 }
 
 impl Test {
-    fn new(group: &Group) -> Test {
+    fn new(group: &Group, lead: Option<usize>) -> Test {
         let clear = low_bits(group.skip);
         let some = low_bits(group.lookback + 1) & !clear;
         let count = if group.min_count > 1 { low_bits(group.span) } else { 0 };
@@ -176,18 +199,39 @@ impl Test {
             min_count: if count == 0 { 0 } else { group.min_count },
             skip: group.skip,
             lookback: group.lookback,
+            lead,
         }
     }
 
-    /// Like [`Test::passes`] when the bits of `unknown` are not known yet.
+    /// Like [`Test::passes`] when only the first `known` bits are known.
+    /// `lead` is the mask of the group's lead class from the position on,
+    /// when it has one: the bytes before a match's first trigger byte
+    /// are all lead bytes, so that trigger byte ends the run of lead
+    /// bytes at the position.
     #[inline]
-    fn may_pass(&self, ahead: u128, unknown: u128) -> bool {
+    fn may_pass(&self, ahead: u128, known: usize, lead: Option<u128>) -> bool {
+        let unknown = !low_bits(known);
         let ahead = ahead & !unknown;
-        let possible = (ahead & self.count).count_ones()
-            + (unknown & self.count).count_ones();
-        ahead & self.clear == 0
-            && (ahead | unknown) & self.some != 0
-            && possible >= self.min_count
+        if ahead & self.clear != 0 || (ahead | unknown) & self.some == 0 {
+            return false;
+        }
+        if let Some(lead) = lead {
+            let run = (!(lead & !unknown)).trailing_zeros() as usize;
+            let trigger_ends_run = if run >= known {
+                // The first trigger byte may still arrive in time.
+                known <= self.lookback
+            } else {
+                (self.skip..=self.lookback).contains(&run)
+                    && (ahead >> run) & 1 == 1
+            };
+            if !trigger_ends_run {
+                return false;
+            }
+        }
+        self.min_count == 0
+            || (ahead & self.count).count_ones()
+                + (unknown & self.count).count_ones()
+                >= self.min_count
     }
 
     /// Returns whether a match of the group may start at bit 0 of
@@ -231,7 +275,7 @@ fn smear_back(window: u128, lookback: usize) -> u128 {
 pub(crate) struct Triggers {
     /// The classes, indexed like [`BlockMasks`]; `None` when no group
     /// uses it.
-    classes: [Option<ByteClass>; CLASSES.len() + 1],
+    classes: [Option<ByteClass>; MAX_CLASSES],
     /// The test of each group.
     tests: Vec<Test>,
     /// How many bytes from a position on the test looks at.
@@ -247,15 +291,26 @@ impl Triggers {
         self.reach
     }
 
-    /// Returns the class masks of `haystack[at..at + 64]`.
+    /// Returns the trigger class masks of `haystack[at..at + 64]`.
     #[inline]
     pub(crate) fn block_masks(
         &self,
         haystack: &[u8],
         at: usize,
     ) -> BlockMasks {
-        let mut masks = [0; CLASSES.len() + 1];
-        for (mask, class) in masks.iter_mut().zip(&self.classes) {
+        self.masks(haystack, at, TRIGGER_CLASSES)
+    }
+
+    /// Returns the masks of every class, lead classes included, of
+    /// `haystack[at..at + 64]`.
+    pub(crate) fn all_masks(&self, haystack: &[u8], at: usize) -> BlockMasks {
+        self.masks(haystack, at, MAX_CLASSES)
+    }
+
+    #[inline]
+    fn masks(&self, haystack: &[u8], at: usize, count: usize) -> BlockMasks {
+        let mut masks = [0; MAX_CLASSES];
+        for (mask, class) in masks.iter_mut().zip(&self.classes).take(count) {
             if let Some(class) = class {
                 *mask = class.mask64(haystack, at);
             }
@@ -297,7 +352,8 @@ impl Triggers {
 
     /// Like [`Triggers::passes`] when only the first `known` bytes from the
     /// position on are at hand: returns `false` only if no group can pass
-    /// whatever the missing bytes turn out to be.
+    /// whatever the missing bytes turn out to be. `block` and `after` come
+    /// from [`Triggers::all_masks`], and the test also uses lead classes.
     #[inline]
     pub(crate) fn may_pass(
         &self,
@@ -306,10 +362,10 @@ impl Triggers {
         off: u32,
         known: usize,
     ) -> bool {
-        let unknown = !low_bits(known);
         self.tests.iter().any(|test| {
             let ahead = window(block, after, test.class) >> off;
-            test.may_pass(ahead, unknown)
+            let lead = test.lead.map(|lead| window(block, after, lead) >> off);
+            test.may_pass(ahead, known, lead)
         })
     }
 
@@ -317,7 +373,7 @@ impl Triggers {
     /// built from `patterns` with start states for each pattern.
     pub(crate) fn build(dfa: &DFA, patterns: &[&str]) -> Triggers {
         let mut cache = dfa.create_cache();
-        let mut tables = [[false; 256]; CLASSES.len() + 1];
+        let mut tables = [[false; 256]; TRIGGER_CLASSES];
         for (table, ranges) in tables.iter_mut().zip(CLASSES) {
             for &(low, high) in ranges {
                 for byte in low..=high {
@@ -338,7 +394,8 @@ impl Triggers {
             chosen.push(choice);
         }
         let mut groups: Vec<Group> = Vec::new();
-        for (&(class, skip, lookback), pattern) in chosen.iter().zip(patterns)
+        for (&(class, skip, lookback, lead), pattern) in
+            chosen.iter().zip(patterns)
         {
             let (count, len) = counts(pattern, &tables[class]);
             let (min_count, span) = match len {
@@ -349,6 +406,7 @@ impl Triggers {
             };
             let member = Group {
                 class,
+                lead,
                 skip,
                 lookback,
                 min_count: min_count.min(u32::MAX as usize) as u32,
@@ -361,23 +419,29 @@ impl Triggers {
         if groups.len() > MAX_GROUPS {
             let separate = std::mem::take(&mut groups);
             for member in separate {
-                merge(&mut groups, member, |g| g.class == member.class);
+                let class = member.class;
+                merge(&mut groups, member, |g| g.class == class);
             }
         }
-        let mut classes: [Option<ByteClass>; CLASSES.len() + 1] =
-            Default::default();
-        for group in &groups {
+        let mut classes: [Option<ByteClass>; MAX_CLASSES] = Default::default();
+        let mut tests = Vec::with_capacity(groups.len());
+        for (index, group) in groups.iter().enumerate() {
             if classes[group.class].is_none() {
                 classes[group.class] =
                     Some(ByteClass::new(tables[group.class]));
             }
+            let lead = group.lead.contains(&true).then(|| {
+                let slot = TRIGGER_CLASSES + index;
+                classes[slot] = Some(ByteClass::new(group.lead));
+                slot
+            });
+            tests.push(Test::new(group, lead));
         }
         let reach = groups
             .iter()
             .map(|g| g.span.max(g.lookback + 1))
             .max()
             .unwrap_or(1);
-        let tests = groups.iter().map(Test::new).collect();
         Triggers { classes, tests, reach }
     }
 }
@@ -392,6 +456,9 @@ fn merge(
 ) {
     match groups.iter_mut().find(|g| same(g)) {
         Some(group) => {
+            for (slot, byte) in group.lead.iter_mut().zip(member.lead) {
+                *slot |= byte;
+            }
             group.skip = group.skip.min(member.skip);
             group.lookback = group.lookback.max(member.lookback);
             group.span = group.span.max(member.span);
@@ -465,15 +532,15 @@ fn choose(
     dfa: &DFA,
     cache: &mut Cache,
     pid: PatternID,
-    tables: &[[bool; 256]; CLASSES.len() + 1],
-) -> (usize, usize, usize) {
+    tables: &[[bool; 256]; TRIGGER_CLASSES],
+) -> (usize, usize, usize, [bool; 256]) {
     for (index, class) in tables.iter().take(CLASSES.len()).enumerate() {
-        if let Some(lookback) = lookback(dfa, cache, pid, class) {
+        if let Some((lookback, lead)) = lookback(dfa, cache, pid, class) {
             let skip = skip(dfa, cache, pid, class).min(lookback);
-            return (index, skip, lookback);
+            return (index, skip, lookback, lead);
         }
     }
-    (FALLBACK, 0, 0)
+    (FALLBACK, 0, 0, [false; 256])
 }
 
 /// Returns a number of bytes outside `class` that every match of `pid`
@@ -554,63 +621,79 @@ fn lookback(
     cache: &mut Cache,
     pid: PatternID,
     class: &[bool; 256],
-) -> Option<usize> {
+) -> Option<(usize, [bool; 256])> {
     let clears = cache.clear_count();
     let mut longest = 0;
+    let mut lead = [false; 256];
     for look_behind in LOOK_BEHINDS {
         let config = start::Config::new()
             .anchored(Anchored::Pattern(pid))
             .look_behind(look_behind);
         let sid = dfa.start_state(cache, &config).ok()?;
-        let mut memo = std::collections::HashMap::new();
-        longest = longest.max(depth(dfa, cache, sid, class, &mut memo, 0)?);
+        let mut walk = Walk { class, memo: HashMap::new(), lead: &mut lead };
+        longest = longest.max(walk.depth(dfa, cache, sid, 0)?);
     }
     // A cleared cache invalidates the state ids the walk relied on.
     if cache.clear_count() != clears {
         return None;
     }
-    Some(longest)
+    Some((longest, lead))
 }
 
-/// Returns the longest path from `sid` over bytes outside `class` that
-/// stays alive, or `None` if such a path reaches a match.
-fn depth(
-    dfa: &DFA,
-    cache: &mut Cache,
-    sid: LazyStateID,
-    class: &[bool; 256],
-    memo: &mut std::collections::HashMap<LazyStateID, usize>,
-    level: usize,
-) -> Option<usize> {
-    if let Some(&known) = memo.get(&sid) {
-        return Some(known);
-    }
-    if level > MAX_LOOKBACK || sid.is_match() {
-        return None;
-    }
-    let eoi = dfa.next_eoi_state(cache, sid).ok()?;
-    if eoi.is_match() {
-        return None;
-    }
-    let mut longest = 0;
-    let mut seen = Vec::new();
-    for byte in 0..=255u8 {
-        if class[usize::from(byte)] {
-            continue;
+/// A walk of the automaton over the bytes outside a trigger class.
+struct Walk<'a> {
+    class: &'a [bool; 256],
+    /// The longest live path from each state already walked.
+    memo: HashMap<LazyStateID, usize>,
+    /// Every byte outside the class that keeps the automaton alive.
+    lead: &'a mut [bool; 256],
+}
+
+impl Walk<'_> {
+    /// Returns the longest path from `sid` over bytes outside the class
+    /// that stays alive, or `None` if such a path reaches a match, and
+    /// adds the bytes of every such path to `lead`.
+    fn depth(
+        &mut self,
+        dfa: &DFA,
+        cache: &mut Cache,
+        sid: LazyStateID,
+        level: usize,
+    ) -> Option<usize> {
+        if let Some(&known) = self.memo.get(&sid) {
+            return Some(known);
         }
-        let next = dfa.next_state(cache, sid, byte).ok()?;
-        if next.is_dead() || seen.contains(&next) {
-            continue;
-        }
-        seen.push(next);
-        if next.is_match() {
+        if level > MAX_LOOKBACK || sid.is_match() {
             return None;
         }
-        let below = depth(dfa, cache, next, class, memo, level + 1)?;
-        longest = longest.max(below + 1);
+        let eoi = dfa.next_eoi_state(cache, sid).ok()?;
+        if eoi.is_match() {
+            return None;
+        }
+        let mut longest = 0;
+        let mut seen = Vec::new();
+        for byte in 0..=255u8 {
+            if self.class[usize::from(byte)] {
+                continue;
+            }
+            let next = dfa.next_state(cache, sid, byte).ok()?;
+            if next.is_dead() {
+                continue;
+            }
+            self.lead[usize::from(byte)] = true;
+            if seen.contains(&next) {
+                continue;
+            }
+            seen.push(next);
+            if next.is_match() {
+                return None;
+            }
+            let below = self.depth(dfa, cache, next, level + 1)?;
+            longest = longest.max(below + 1);
+        }
+        self.memo.insert(sid, longest);
+        Some(longest)
     }
-    memo.insert(sid, longest);
-    Some(longest)
 }
 
 #[cfg(target_arch = "x86_64")]

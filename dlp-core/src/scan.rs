@@ -190,34 +190,42 @@ impl Scan<'_> {
         }
         // Near the end of the bytes in early mode, a position is skipped
         // only if its test fails whatever bytes come next.
-        let mut p = next.max(filtered_end);
-        let (masks, after) = if p < range.end {
-            (
-                triggers.block_masks(bytes, p),
-                triggers.block_masks(bytes, p + 64),
-            )
-        } else {
-            Default::default()
-        };
-        let first = p;
-        while p < range.end {
-            let off = (p - first) as u32;
+        let first = next.max(filtered_end);
+        let mut stop = range.end;
+        if first < range.end {
+            let masks = triggers.all_masks(bytes, first);
+            let after = triggers.all_masks(bytes, first + 64);
+            let width = range.end - first;
             debug_assert!(
-                off <= 64,
+                width <= 65,
                 "the unfiltered positions exceed the reach"
             );
-            if !inner.may_start(bytes, p)
-                || !triggers.may_pass(&masks, &after, off, bytes.len() - p)
-            {
-                p += 1;
-                continue;
+            let mut candidates = u128::MAX >> (128 - width);
+            if boundary_only {
+                let words = u128::from(after_word(bytes, first))
+                    | u128::from(after_word(bytes, first + 64)) << 64;
+                candidates &= !words;
             }
-            match self.decide(cache, p, state, emit)? {
-                Decision::Next(end) => p = end.max(p + 1),
-                Decision::Stop => break,
+            let mut next = first;
+            while candidates != 0 {
+                let off = candidates.trailing_zeros();
+                candidates &= candidates - 1;
+                let p = first + off as usize;
+                if p < next
+                    || !inner.may_start(bytes, p)
+                    || !triggers.may_pass(&masks, &after, off, bytes.len() - p)
+                {
+                    continue;
+                }
+                match self.decide(cache, p, state, emit)? {
+                    Decision::Next(end) => next = end,
+                    Decision::Stop => {
+                        stop = p;
+                        break;
+                    }
+                }
             }
         }
-        let stop = p.min(range.end);
         state.prune(self.base + stop as u64);
         ControlFlow::Continue(stop)
     }
@@ -263,7 +271,9 @@ enum Decision {
 #[inline]
 fn after_word(bytes: &[u8], at: usize) -> u64 {
     let words = crate::prefilter::word_mask(bytes, at);
-    let carry = at > 0 && crate::engine::is_word(bytes[at - 1]);
+    let carry = bytes
+        .get(at.wrapping_sub(1))
+        .is_some_and(|&b| at > 0 && crate::engine::is_word(b));
     (words << 1) | u64::from(carry)
 }
 

@@ -310,8 +310,10 @@ impl Stream {
     /// Gives back tail capacity that a long undecided value needed, once
     /// it is no longer needed, so an idle stream stays small.
     fn shrink_tail(&mut self) {
+        // Four times the need leaves room for the usual swings (a small
+        // fragment's bytes, a short undecided value) without reallocating.
         let floor = TAIL_CAPACITY.max(self.tail.len());
-        if self.tail.capacity() > 2 * floor {
+        if self.tail.capacity() > 4 * floor {
             self.tail.shrink_to(floor);
         }
     }
