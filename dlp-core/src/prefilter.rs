@@ -229,8 +229,7 @@ impl Test {
             }
         }
         self.min_count == 0
-            || (ahead & self.count).count_ones()
-                + (unknown & self.count).count_ones()
+            || count64(ahead & self.count) + count64(unknown & self.count)
                 >= self.min_count
     }
 
@@ -240,8 +239,16 @@ impl Test {
     fn passes(&self, ahead: u128) -> bool {
         ahead & self.clear == 0
             && ahead & self.some != 0
-            && (ahead & self.count).count_ones() >= self.min_count
+            && count64(ahead & self.count) >= self.min_count
     }
+}
+
+/// Counts the set bits of a count mask, which lies within the low 64 bits
+/// since a span is at most [`MAX_SPAN`] bytes.
+#[inline]
+fn count64(mask: u128) -> u32 {
+    const _: () = assert!(MAX_SPAN <= 64);
+    (mask as u64).count_ones()
 }
 
 /// Returns a mask of the `n` lowest bits.

@@ -297,6 +297,28 @@ fn hyperscan_rows(
             hits.len()
         ));
     }
+    // Which sensors make Hyperscan slow: each sensor's rules alone, in
+    // block mode, one run each.
+    if corpus.kind == CorpusKind::Http {
+        let mut speeds = Vec::new();
+        for (index, sensor) in engine.sensors().iter().enumerate() {
+            let alone: Vec<&str> = patterns
+                .iter()
+                .filter(|p| p.sensor == index)
+                .map(|p| p.regex.as_str())
+                .collect();
+            let Ok(db) = Database::compile(&alone, Mode::Block) else {
+                continue;
+            };
+            let (time, _) = time_median(1, || db.block_count(bytes));
+            let speed = bytes.len() as f64 / time.as_secs_f64() / 1e6;
+            speeds.push(format!("{} {speed:.0} MB/s", sensor.name));
+        }
+        notes.push(format!(
+            "{name}: hyperscan block, each sensor alone: {}",
+            speeds.join(", ")
+        ));
+    }
 }
 
 /// Hyperscan hook: built only with `--features hyperscan` (needs libhs,
