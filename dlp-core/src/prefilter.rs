@@ -8,18 +8,29 @@
 //! automaton, so they hold for user sensors too; a pattern with no rare
 //! class falls back to the bytes that can start it (D = 0).
 //!
-//! From each pattern's syntax the engine also counts how many bytes of C
-//! every match holds at least (K), and takes the longest match (S). A
-//! start position s can then only begin a match of the pattern if a byte
-//! of C lies in `s..=s + D` and at least K bytes of C lie in `s..s + S`.
-//! A US SSN, for example, needs nine digits within eleven bytes, which
-//! rules out the prices, dates and ids of ordinary traffic without
-//! running the automaton.
+//! The same walk of the automaton gives the **skip**, the minimum number
+//! of bytes outside C that every match starts with (2 for an IBAN). It
+//! also gives the **lead class**, the bytes that may come before the first
+//! byte of C (an email local part's letters, digits and `._%+-`). From
+//! each pattern's syntax
+//! the engine also counts how many bytes of C every match holds at least
+//! (K), and takes the longest match (S). A start position s can then only
+//! begin a match if no byte of C lies in `s..s + skip`, one lies in
+//! `s + skip..=s + D`, and at least K lie in `s..s + S`. A US SSN, for
+//! example, needs nine digits within eleven bytes, which rules out the
+//! prices, dates and ids of ordinary traffic without running the
+//! automaton.
 //!
-//! Patterns with the same class and lookback form a **group** that keeps
-//! the smallest K and the largest S of its members. The scan builds a bit
-//! mask of each class over 64-byte blocks with SIMD, and runs the
-//! automaton only at positions that pass the test of some group.
+//! Patterns with the same class, skip and lookback form a **group** that
+//! keeps the smallest K and skip, the largest S and lookback, and the
+//! union of the lead classes of its members. The scan builds a bit mask of
+//! each class over 64-byte blocks with SIMD, and runs the automaton only
+//! at positions that pass the test of some group. Near the end of the
+//! bytes a stream has at hand, where later bytes are unknown, a position
+//! is skipped only if its test fails whatever they turn out to be; there
+//! the lead class helps too: a match's first byte of C ends the run of
+//! lead bytes at its start, so a run that ends on another byte rules the
+//! position out.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -28,8 +39,8 @@ use regex_automata::{Anchored, PatternID};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::HashMap;
 
-/// The largest lookback a trigger class may have; a class that needs more
-/// is not used. The scan's 128-bit window holds a position of the block
+/// The maximum lookback of a trigger class. A class that needs more is
+/// not used. The scan's 128-bit window holds a position of the block
 /// and the `MAX_LOOKBACK` bytes after it.
 const MAX_LOOKBACK: usize = 64;
 
@@ -38,8 +49,8 @@ const MAX_LOOKBACK: usize = 64;
 /// their lookback.
 const MAX_SPAN: usize = 64;
 
-/// The most groups an engine keeps; beyond it, the groups of one class
-/// merge into one with the largest lookback.
+/// The maximum number of groups an engine keeps. Beyond it, the groups of
+/// one class merge into one with the largest lookback.
 const MAX_GROUPS: usize = 4;
 
 /// Trigger classes tried for each pattern, rarest in HTTP traffic first.
@@ -53,8 +64,8 @@ const FALLBACK: usize = CLASSES.len();
 /// The number of trigger classes: those of `CLASSES` and the fallback.
 const TRIGGER_CLASSES: usize = CLASSES.len() + 1;
 
-/// The most classes an engine keeps: the trigger classes, then the lead
-/// class of each group.
+/// The maximum number of classes an engine keeps: the trigger classes,
+/// then the lead class of each group.
 const MAX_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
 
 /// The masks of the classes of an engine over one 64-byte block: bit i of
@@ -650,7 +661,7 @@ fn lookback(
 /// A walk of the automaton over the bytes outside a trigger class.
 struct Walk<'a> {
     class: &'a [bool; 256],
-    /// The longest live path from each state already walked.
+    /// The maximum length of a live path from each state already walked.
     memo: HashMap<LazyStateID, usize>,
     /// Every byte outside the class that keeps the automaton alive.
     lead: &'a mut [bool; 256],
@@ -723,7 +734,7 @@ mod x86 {
     }
 
     /// Returns the bit mask of bytes of `block[..64]` in `ranges`, which
-    /// holds exactly `N` ranges.
+    /// contains exactly `N` ranges.
     #[inline]
     pub(super) fn mask64_of<const N: usize>(
         block: &[u8],
