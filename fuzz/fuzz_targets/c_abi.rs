@@ -373,17 +373,17 @@ fn read_last_error() {
     }
 }
 
-/// Returns the bytes of a C string from the error getters, or `None` for
-/// NULL.
-fn c_text<'a>(text: *const c_char) -> Option<&'a [u8]> {
-    (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_bytes())
+/// Returns a C string from the error getters as text, or `None` for NULL.
+/// The getters return Rust strings cut at their first NUL, which are
+/// UTF-8, so the lossy conversion keeps every byte and makes assertion
+/// messages readable.
+fn c_text(text: *const c_char) -> Option<String> {
+    (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
 }
 
-/// Returns `text` up to its first NUL byte, as the C API cuts its strings.
-fn cut_at_nul(text: &str) -> &[u8] {
-    let bytes = text.as_bytes();
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    &bytes[..end]
+/// Returns `text` up to its first NUL, as the C API cuts its strings.
+fn cut_at_nul(text: &str) -> &str {
+    text.split('\0').next().unwrap_or_default()
 }
 
 /// Calls `dlp_engine_new_text` with the origin `<fuzz>` and returns its
@@ -427,13 +427,13 @@ fn new_text(slot: &mut Option<EngineSlot>, text: &[u8], expected: &Expected) {
         Expected::Invalid { message: rust_message, sensor, rule } => {
             let full = format!("dlp_engine_new_text: {rust_message}");
             assert_eq!(message, cut_at_nul(&full), "the C message differs from the Rust error");
-            assert_eq!(c_text(dlp_last_error_origin()), Some(&b"<fuzz>"[..]));
-            assert_eq!(c_text(dlp_last_error_sensor()), sensor.as_deref().map(cut_at_nul));
-            assert_eq!(c_text(dlp_last_error_rule()), rule.as_deref().map(cut_at_nul));
+            assert_eq!(c_text(dlp_last_error_origin()).as_deref(), Some("<fuzz>"));
+            assert_eq!(c_text(dlp_last_error_sensor()).as_deref(), sensor.as_deref().map(cut_at_nul));
+            assert_eq!(c_text(dlp_last_error_rule()).as_deref(), rule.as_deref().map(cut_at_nul));
         }
         Expected::NotUtf8 => {
-            let prefix: &[u8] = b"dlp_engine_new_text: <fuzz>: the definition is not UTF-8";
-            assert!(message.starts_with(prefix), "unexpected message: {:?}", String::from_utf8_lossy(message));
+            let prefix = "dlp_engine_new_text: <fuzz>: the definition is not UTF-8";
+            assert!(message.starts_with(prefix), "unexpected message: {message:?}");
         }
         Expected::Engine(_) => unreachable!("handled above"),
     }
