@@ -76,9 +76,10 @@ def capture_seeds():
 
 def c_abi_seeds(haystacks):
     # Op bytes follow fuzz_targets/c_abi.rs: 2 takes the shared built-in
-    # engine (slot < 128) or custom engine (slot >= 128),
-    # 0 builds a small one, 6 opens a stream, 7 feeds, 8 finishes,
-    # 5 scans, 4 describes, 12 passes NULL arguments.
+    # engine (slot < 128) or custom engine (slot >= 128), 0 takes a fixed
+    # definition (slot 1: the small one), 15 builds the small one anew,
+    # 6 opens a stream, 7 feeds, 8 finishes, 5 scans, 4 describes,
+    # 12 passes NULL arguments.
     for haystack in haystacks[:8]:
         chunk = haystack[:255]
         half = len(chunk) // 2
@@ -92,6 +93,12 @@ def c_abi_seeds(haystacks):
     request = HTTP_SEEDS[0][:200]
     program = bytes([2, 0x81, 6, 1, 0, 7, 0, 0, len(request)]) + request
     program += bytes([8, 0, 11, 0, 0, 1, 3, 1])
+    write("c_abi", program)
+    # A new engine in slot 0 and a stream on it; the engine is freed
+    # before the stream is fed and finished.
+    chunk = haystacks[0][:255]
+    program = bytes([15, 0, 6, 0, 1, 3, 0, 7, 0, 0, len(chunk)]) + chunk
+    program += bytes([8, 0, 11, 0])
     write("c_abi", program)
 
 

@@ -49,7 +49,7 @@ for target in $(cargo fuzz list); do
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         "${extra[@]}" >"$log" 2>&1; then
         passed=$((passed + 1))
-        grep -E '^#[0-9]+ +DONE' "$log" | sed "s/^/fuzz: $target: /" || true
+        grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | sed "s/^/fuzz: $target: /" || true
     else
         failed=$((failed + 1))
         failed_targets+=("$target")

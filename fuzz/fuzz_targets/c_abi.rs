@@ -8,6 +8,12 @@
 //! empty slot passes NULL. NULL pointers are passed only where the
 //! contract says they are checked, and lengths only as the contract
 //! allows (a NULL buffer with a length, a length over `PTRDIFF_MAX`).
+//!
+//! Compiling an engine costs far more than the calls around it, so the
+//! engines of a few fixed definitions are built once per process and the
+//! input picks among them. Each input may also build up to `MAX_BUILDS`
+//! engines anew: from its own bytes, or the small definition that it then
+//! frees while streams on it are open.
 
 #![no_main]
 
@@ -28,6 +34,9 @@ const MAX_OPS: usize = 256;
 struct EngineSlot {
     handle: *mut dlp_engine,
     engine: Engine,
+    /// Whether this slot frees the handle. Shared handles live as long as
+    /// the process.
+    owned: bool,
 }
 
 struct StreamSlot {
@@ -94,31 +103,121 @@ unsafe extern "C" fn on_match(found: *const dlp_match, user_data: *mut c_void) -
     }
 }
 
-/// A small engine definition, cheap enough to build on every input.
+/// A small engine definition.
 const SMALL_SENSORS: &str = "[[sensor]]\nname = 'pin'\n[[sensor.rule]]\nname = 'code'\n\
 hotwords = ['pin']\n[[sensor.rule.pattern]]\nvalue = 'k[0-9]{4}'\n";
 
-/// Returns the shared built-in (`which` 0) or custom (1) engine, built
-/// once per process because a C build on every input would dominate the
-/// run time. The handles are never freed.
-fn shared_engine(which: usize) -> (*mut dlp_engine, Engine) {
-    static HANDLES: OnceLock<[(usize, Engine); 2]> = OnceLock::new();
-    let handles = HANDLES.get_or_init(|| {
-        let mut builtin = ptr::null_mut();
-        let status = unsafe { dlp_engine_new_builtin(&mut builtin) };
-        assert_eq!(status, dlp_status::DLP_OK);
-        let text = dlp_fuzz::CUSTOM_SENSORS;
-        let mut custom = ptr::null_mut();
-        let status = unsafe { dlp_engine_new_text(text.as_ptr().cast(), text.len(), c"<fuzz custom>".as_ptr(), &mut custom) };
-        assert_eq!(status, dlp_status::DLP_OK);
-        [(builtin as usize, Engine::builtin()), (custom as usize, dlp_fuzz::custom_engine())]
-    });
-    let (handle, engine) = &handles[which];
-    (*handle as *mut dlp_engine, engine.clone())
+/// Two sensors with what the other definitions leave out: a mask, the
+/// `iban` validator, a rule confidence and `boundary = "word"`.
+const MASKED_SENSORS: &str = "[[sensor]]\nname = 'account'\nseverity = 'medium'\n\
+mask = { keep_first = 2, keep_last = 2 }\n[[sensor.rule]]\nname = 'iban'\nvalidator = 'iban'\n\
+confidence = 'medium'\n[[sensor.rule.pattern]]\nvalue = '[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}'\n\
+[[sensor]]\nname = 'word'\n[[sensor.rule]]\nname = 'secret'\nboundary = 'word'\n\
+hotwords = ['secret']\nhotword_window = 4\n[[sensor.rule.pattern]]\nvalue = 's3cr[e3]t'\n";
+
+/// Valid definition texts, which op 0 picks from. Op 15 builds the first
+/// one anew.
+const VALID_DEFINITIONS: [&str; 3] = [SMALL_SENSORS, dlp_fuzz::CUSTOM_SENSORS, MASKED_SENSORS];
+
+/// Invalid definition texts, one per kind of error, which op 0 picks from
+/// after the valid ones.
+const INVALID_DEFINITIONS: [&[u8]; 6] = [
+    // TOML syntax.
+    b"[[sensor]\nname = 'broken'\n",
+    // A pattern that is not a regex.
+    b"[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\n[[sensor.rule.pattern]]\nvalue = '(['\n",
+    // An unknown validator.
+    b"[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\nvalidator = 'nope'\n[[sensor.rule.pattern]]\nvalue = 'a'\n",
+    // An unknown context.
+    b"[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\n[[sensor.rule.pattern]]\nvalue = 'a'\ncontext = 'cookie'\n",
+    // A sensor with no rule.
+    b"[[sensor]]\nname = 's'\n",
+    // Not UTF-8.
+    b"[[sensor]]\nname = '\xff'\n",
+];
+
+/// Maximum number of engines built per input, from the input's own bytes
+/// (op 1) or anew from the small definition (op 15). Past it, op 1 only
+/// consumes its operand and op 15 takes the shared small engine, because
+/// each build compiles regexes and would dominate the time per input.
+const MAX_BUILDS: usize = 2;
+
+/// The outcome that a build from a definition text must have.
+enum Expected {
+    Engine(Engine),
+    /// The text is UTF-8 but invalid. The C message is the function name
+    /// followed by this error's text, and the error getters return its
+    /// origin, sensor and rule.
+    Invalid { message: String, sensor: Option<String>, rule: Option<String> },
+    NotUtf8,
 }
 
-fn is_shared(handle: *mut dlp_engine) -> bool {
-    (0..2).any(|which| shared_engine(which).0 == handle)
+impl Expected {
+    fn of(text: &[u8]) -> Expected {
+        let Ok(text) = std::str::from_utf8(text) else {
+            return Expected::NotUtf8;
+        };
+        match Engine::from_toml(text, "<fuzz>") {
+            Ok(engine) => Expected::Engine(engine),
+            Err(error) => Expected::Invalid {
+                message: error.to_string(),
+                sensor: error.sensor().map(str::to_owned),
+                rule: error.rule().map(str::to_owned),
+            },
+        }
+    }
+}
+
+/// Returns the engines of [`VALID_DEFINITIONS`], each built once per
+/// process through the C API (the handle, never freed) and in Rust.
+fn valid_engines() -> &'static [(usize, Engine)] {
+    static ENGINES: OnceLock<Vec<(usize, Engine)>> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        VALID_DEFINITIONS
+            .iter()
+            .map(|text| {
+                let engine = Engine::from_toml(text, "<fuzz>").expect("the fixed valid definitions load");
+                let (status, handle) = build_c(text.as_bytes());
+                assert_eq!(status, dlp_status::DLP_OK);
+                (handle as usize, engine)
+            })
+            .collect()
+    })
+}
+
+/// Returns what each of [`INVALID_DEFINITIONS`] must fail with, computed
+/// once per process.
+fn invalid_expectations() -> &'static [Expected] {
+    static EXPECTED: OnceLock<Vec<Expected>> = OnceLock::new();
+    EXPECTED.get_or_init(|| {
+        INVALID_DEFINITIONS
+            .iter()
+            .map(|text| {
+                let expected = Expected::of(text);
+                assert!(!matches!(expected, Expected::Engine(_)), "a fixed invalid definition loads");
+                expected
+            })
+            .collect()
+    })
+}
+
+/// Returns the shared built-in (`which` 0) or custom (1) engine. The
+/// built-in one is built once per process, and the custom one is
+/// `dlp_fuzz::CUSTOM_SENSORS` from [`valid_engines`]. The handles are
+/// never freed.
+fn shared_engine(which: usize) -> (*mut dlp_engine, Engine) {
+    static BUILTIN: OnceLock<usize> = OnceLock::new();
+    if which == 0 {
+        let handle = *BUILTIN.get_or_init(|| {
+            let mut builtin = ptr::null_mut();
+            let status = unsafe { dlp_engine_new_builtin(&mut builtin) };
+            assert_eq!(status, dlp_status::DLP_OK);
+            builtin as usize
+        });
+        return (handle as *mut dlp_engine, Engine::builtin());
+    }
+    let (handle, engine) = &valid_engines()[1];
+    (*handle as *mut dlp_engine, engine.clone())
 }
 
 /// Reads operands from the front of the program.
@@ -152,6 +251,7 @@ fuzz_target!(|data: &[u8]| {
     let mut program = Program { bytes: data };
     let mut engines: Vec<Option<EngineSlot>> = (0..ENGINE_SLOTS).map(|_| None).collect();
     let mut streams: Vec<Option<StreamSlot>> = (0..STREAM_SLOTS).map(|_| None).collect();
+    let mut builds = 0;
     for _ in 0..MAX_OPS {
         if program.bytes.is_empty() {
             break;
@@ -159,18 +259,18 @@ fuzz_target!(|data: &[u8]| {
         let op = program.byte();
         let slot = usize::from(program.byte());
         match op % 16 {
-            0 => new_text(&mut engines[slot % ENGINE_SLOTS], SMALL_SENSORS.as_bytes()),
+            0 => pick_definition(&mut engines[slot % ENGINE_SLOTS], slot / ENGINE_SLOTS),
             1 => {
                 let text = program.slice();
-                new_text(&mut engines[slot % ENGINE_SLOTS], text);
+                if builds < MAX_BUILDS {
+                    builds += 1;
+                    new_text(&mut engines[slot % ENGINE_SLOTS], text, &Expected::of(text));
+                }
             }
             2 => {
                 // The shared built-in or custom engine, by the slot's top bit.
-                if let Some(old) = engines[slot % ENGINE_SLOTS].take() {
-                    free_engine(old);
-                }
                 let (handle, engine) = shared_engine(slot >> 7);
-                engines[slot % ENGINE_SLOTS] = Some(EngineSlot { handle, engine });
+                replace_engine(&mut engines[slot % ENGINE_SLOTS], EngineSlot { handle, engine, owned: false });
             }
             3 => {
                 if let Some(old) = engines[slot % ENGINE_SLOTS].take() {
@@ -218,6 +318,19 @@ fuzz_target!(|data: &[u8]| {
                 let _ = unsafe { CStr::from_ptr(message) };
                 read_last_error();
             }
+            15 => {
+                // The small definition built anew, so that freeing an
+                // engine while its streams are open is exercised. It is
+                // the cheapest of the valid definitions to compile.
+                let target = &mut engines[slot % ENGINE_SLOTS];
+                if builds < MAX_BUILDS {
+                    builds += 1;
+                    let expected = Expected::Engine(valid_engines()[0].1.clone());
+                    new_text(target, SMALL_SENSORS.as_bytes(), &expected);
+                } else {
+                    pick_definition(target, 0);
+                }
+            }
             _ => {
                 let version = unsafe { CStr::from_ptr(dlp_version_get()) };
                 assert!(!version.to_bytes().is_empty());
@@ -241,8 +354,14 @@ fn engine_handle(engines: &[Option<EngineSlot>], slot: usize) -> *mut dlp_engine
 }
 
 fn free_engine(slot: EngineSlot) {
-    if !is_shared(slot.handle) {
+    if slot.owned {
         unsafe { dlp_engine_free(slot.handle) };
+    }
+}
+
+fn replace_engine(slot: &mut Option<EngineSlot>, engine: EngineSlot) {
+    if let Some(old) = slot.replace(engine) {
+        free_engine(old);
     }
 }
 
@@ -254,30 +373,69 @@ fn read_last_error() {
     }
 }
 
-fn new_text(slot: &mut Option<EngineSlot>, text: &[u8]) {
+/// Returns a C string from the error getters as text, or `None` for NULL.
+/// The getters return Rust strings cut at their first NUL, which are
+/// UTF-8, so the lossy conversion keeps every byte and makes assertion
+/// messages readable.
+fn c_text(text: *const c_char) -> Option<String> {
+    (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
+}
+
+/// Returns `text` up to its first NUL, as the C API cuts its strings.
+fn cut_at_nul(text: &str) -> &str {
+    text.split('\0').next().unwrap_or_default()
+}
+
+/// Calls `dlp_engine_new_text` with the origin `<fuzz>` and returns its
+/// status and the handle it stored.
+fn build_c(text: &[u8]) -> (dlp_status, *mut dlp_engine) {
+    // Not NULL, to check that a failed build clears it.
     let mut handle = 1 as *mut dlp_engine;
     let origin = c"<fuzz>";
     let status = unsafe { dlp_engine_new_text(text.as_ptr().cast::<c_char>(), text.len(), origin.as_ptr(), &mut handle) };
-    let expected = std::str::from_utf8(text).ok().map(|t| Engine::from_toml(t, "<fuzz>"));
+    (status, handle)
+}
+
+/// Puts the shared engine of a valid definition in `slot`, or checks that
+/// an invalid one fails to build, which leaves `slot` as it was.
+fn pick_definition(slot: &mut Option<EngineSlot>, choice: usize) {
+    let choice = choice % (VALID_DEFINITIONS.len() + INVALID_DEFINITIONS.len());
+    if let Some((handle, engine)) = valid_engines().get(choice) {
+        let engine = EngineSlot { handle: *handle as *mut dlp_engine, engine: engine.clone(), owned: false };
+        replace_engine(slot, engine);
+        return;
+    }
+    let index = choice - VALID_DEFINITIONS.len();
+    new_text(slot, INVALID_DEFINITIONS[index], &invalid_expectations()[index]);
+}
+
+/// Builds an engine from `text` through the C API and checks the outcome
+/// against `expected`. A new engine replaces the one in `slot`, and a
+/// failed build leaves `slot` as it was.
+fn new_text(slot: &mut Option<EngineSlot>, text: &[u8], expected: &Expected) {
+    let (status, handle) = build_c(text);
+    if let Expected::Engine(engine) = expected {
+        assert_eq!(status, dlp_status::DLP_OK);
+        assert!(!handle.is_null());
+        replace_engine(slot, EngineSlot { handle, engine: engine.clone(), owned: true });
+        return;
+    }
+    assert_eq!(status, dlp_status::DLP_ERROR_DEFINITION);
+    assert!(handle.is_null(), "a failed build left a handle");
+    let message = c_text(dlp_last_error_message()).expect("a failed build stores a message");
     match expected {
-        Some(Ok(engine)) => {
-            assert_eq!(status, dlp_status::DLP_OK);
-            assert!(!handle.is_null());
-            if let Some(old) = slot.take() {
-                free_engine(old);
-            }
-            *slot = Some(EngineSlot { handle, engine });
+        Expected::Invalid { message: rust_message, sensor, rule } => {
+            let full = format!("dlp_engine_new_text: {rust_message}");
+            assert_eq!(message, cut_at_nul(&full), "the C message differs from the Rust error");
+            assert_eq!(c_text(dlp_last_error_origin()).as_deref(), Some("<fuzz>"));
+            assert_eq!(c_text(dlp_last_error_sensor()).as_deref(), sensor.as_deref().map(cut_at_nul));
+            assert_eq!(c_text(dlp_last_error_rule()).as_deref(), rule.as_deref().map(cut_at_nul));
         }
-        Some(Err(_)) | None => {
-            assert_eq!(status, dlp_status::DLP_ERROR_DEFINITION);
-            assert!(handle.is_null(), "a failed build left a handle");
-            let message = unsafe { CStr::from_ptr(dlp_last_error_message()) };
-            // The message is "dlp_engine_new_text: <fuzz>: ..." and names
-            // the origin.
-            let named = message.to_bytes().windows(6).any(|w| w == b"<fuzz>");
-            assert!(named, "the message does not name the origin: {message:?}");
-            read_last_error();
+        Expected::NotUtf8 => {
+            let prefix = "dlp_engine_new_text: <fuzz>: the definition is not UTF-8";
+            assert!(message.starts_with(prefix), "unexpected message: {message:?}");
         }
+        Expected::Engine(_) => unreachable!("handled above"),
     }
 }
 
