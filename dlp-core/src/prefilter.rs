@@ -49,6 +49,10 @@ const MAX_LOOKBACK: usize = 64;
 /// their lookback.
 const MAX_SPAN: usize = 64;
 
+/// The maximum gap between trigger bytes that the cluster test bridges.
+/// A group whose matches may have longer gaps is not tested for clusters.
+const MAX_GAP: usize = 4;
+
 /// The maximum number of groups an engine keeps. Beyond it, the groups of
 /// one class merge into one with the largest lookback.
 const MAX_GROUPS: usize = 4;
@@ -177,6 +181,9 @@ struct Group {
     /// bytes of its start.
     min_count: u32,
     span: usize,
+    /// The maximum number of other bytes between two trigger bytes of a
+    /// match, if it is known and at most [`MAX_GAP`].
+    gap: Option<usize>,
 }
 
 /// A group's test as bit masks over the bytes from a position on.
@@ -195,6 +202,10 @@ struct Test {
     lookback: usize,
     /// Index into [`BlockMasks`] of the group's lead class, if any.
     lead: Option<usize>,
+    /// The gap bound of a group whose matches start with a trigger byte.
+    /// Its count then only takes the cluster at the position: the trigger
+    /// bytes reached by steps over gaps of at most this many other bytes.
+    gap: Option<usize>,
 }
 
 impl Test {
@@ -202,6 +213,11 @@ impl Test {
         let clear = low_bits(group.skip);
         let some = low_bits(group.lookback + 1) & !clear;
         let count = if group.min_count > 1 { low_bits(group.span) } else { 0 };
+        // The cluster needs the trigger bytes up to `gap` bytes past the
+        // span, which stay inside the scan's 128-bit window.
+        let gap = group.gap.filter(|&gap| {
+            group.lookback == 0 && count != 0 && group.span + gap <= 64
+        });
         Test {
             class: group.class,
             clear,
@@ -211,6 +227,7 @@ impl Test {
             skip: group.skip,
             lookback: group.lookback,
             lead,
+            gap,
         }
     }
 
@@ -239,9 +256,17 @@ impl Test {
                 return false;
             }
         }
-        self.min_count == 0
-            || count64(ahead & self.count) + count64(unknown & self.count)
-                >= self.min_count
+        if self.min_count == 0 {
+            return true;
+        }
+        // Unknown bytes may be trigger bytes and bridge gaps.
+        let cluster = match self.gap {
+            Some(gap) => cluster((ahead | unknown) as u64, gap),
+            None => u128::MAX,
+        };
+        count64(ahead & self.count & cluster)
+            + count64(unknown & self.count & cluster)
+            >= self.min_count
     }
 
     /// Returns whether a match of the group may start at bit 0 of
@@ -251,6 +276,17 @@ impl Test {
         ahead & self.clear == 0
             && ahead & self.some != 0
             && count64(ahead & self.count) >= self.min_count
+            && self.cluster_passes(ahead)
+    }
+
+    /// Returns whether the cluster of trigger bytes at bit 0 of `ahead`
+    /// holds enough of them, or `true` for a group without a gap bound.
+    /// Run last: it costs more than the other tests.
+    #[inline]
+    fn cluster_passes(&self, ahead: u128) -> bool {
+        let Some(gap) = self.gap else { return true };
+        let cluster = cluster(ahead as u64, gap);
+        count64(ahead & self.count & cluster) >= self.min_count
     }
 }
 
@@ -260,6 +296,24 @@ impl Test {
 fn count64(mask: u128) -> u32 {
     const _: () = assert!(MAX_SPAN <= 64);
     (mask as u64).count_ones()
+}
+
+/// Returns the mask of the cluster at bit 0 of `mask`: the bits up to the
+/// first run of more than `gap` clear bits. Only bits below `64 - gap` are
+/// exact, which covers a span of at most `64 - gap` bytes.
+#[inline]
+fn cluster(mask: u64, gap: usize) -> u128 {
+    // A closing: spreading each set bit `gap` places up, then keeping the
+    // bits whose next `gap` bits are all set, fills the short gaps only.
+    let mut spread = mask;
+    for k in 1..=gap {
+        spread |= mask << k;
+    }
+    let mut closed = spread;
+    for k in 1..=gap {
+        closed &= spread >> k;
+    }
+    low_bits((!(closed | mask)).trailing_zeros() as usize)
 }
 
 /// Returns a mask of the `n` lowest bits.
@@ -415,7 +469,7 @@ impl Triggers {
         for (&(class, skip, lookback, lead), pattern) in
             chosen.iter().zip(patterns)
         {
-            let (count, len) = counts(pattern, &tables[class]);
+            let (count, len, gap) = counts(pattern, &tables[class]);
             let (min_count, span) = match len {
                 Some(len) if len <= MAX_SPAN => {
                     (count.max(1), len.max(lookback + 1))
@@ -429,6 +483,7 @@ impl Triggers {
                 lookback,
                 min_count: min_count.min(u32::MAX as usize) as u32,
                 span,
+                gap: gap.filter(|&gap| gap <= MAX_GAP),
             };
             merge(&mut groups, member, |g| {
                 g.class == class && g.skip == skip && g.lookback == lookback
@@ -481,6 +536,10 @@ fn merge(
             group.lookback = group.lookback.max(member.lookback);
             group.span = group.span.max(member.span);
             group.min_count = group.min_count.min(member.min_count);
+            group.gap = match (group.gap, member.gap) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
         }
         None => groups.push(member),
     }
@@ -493,11 +552,193 @@ fn window(block: &BlockMasks, after: &BlockMasks, class: usize) -> u128 {
 }
 
 /// Returns the smallest number of bytes of `class` in any match of
-/// `pattern`, and the longest match if it is bounded.
-fn counts(pattern: &str, class: &[bool; 256]) -> (usize, Option<usize>) {
+/// `pattern`, the longest match if it is bounded, and the longest gap
+/// between two bytes of `class` in a match if it is bounded.
+fn counts(
+    pattern: &str,
+    class: &[bool; 256],
+) -> (usize, Option<usize>, Option<usize>) {
     match crate::sensor::parse_hir(pattern) {
-        Ok(hir) => (min_count(&hir, class), hir.properties().maximum_len()),
-        Err(_) => (0, None),
+        Ok(hir) => {
+            let gaps = Gaps::of(&hir, class);
+            let gap = gaps.gap.map_or(Some(0), Len::finite);
+            (min_count(&hir, class), hir.properties().maximum_len(), gap)
+        }
+        Err(_) => (0, None, None),
+    }
+}
+
+/// A length that saturates at "unbounded".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Len(usize);
+
+impl Len {
+    const UNBOUNDED: Len = Len(usize::MAX);
+
+    fn add(self, other: Len) -> Len {
+        Len(self.0.saturating_add(other.0))
+    }
+
+    /// Returns the length of `count` copies (`None`: unbounded).
+    fn times(self, count: Option<u32>) -> Len {
+        match count {
+            Some(count) => Len(self.0.saturating_mul(count as usize)),
+            None if self.0 == 0 => Len(0),
+            None => Len::UNBOUNDED,
+        }
+    }
+
+    fn finite(self) -> Option<usize> {
+        (self != Len::UNBOUNDED).then_some(self.0)
+    }
+}
+
+/// The spread of a class's bytes in the matches of a pattern. Each field
+/// is `None` when no match has the shape it describes.
+#[derive(Clone, Copy, Debug)]
+struct Gaps {
+    /// The longest match without a byte of the class.
+    none: Option<Len>,
+    /// The maximum number of other bytes before the first byte of the
+    /// class.
+    pre: Option<Len>,
+    /// The maximum number of other bytes after the last byte of the class.
+    suf: Option<Len>,
+    /// The maximum number of other bytes between two consecutive bytes of
+    /// the class.
+    gap: Option<Len>,
+}
+
+impl Gaps {
+    /// The empty string, and assertions.
+    const EMPTY: Gaps =
+        Gaps { none: Some(Len(0)), pre: None, suf: None, gap: None };
+
+    /// Matches nothing, as an empty class.
+    const NOTHING: Gaps = Gaps { none: None, pre: None, suf: None, gap: None };
+
+    /// One byte of the class.
+    const INSIDE: Gaps =
+        Gaps { none: None, pre: Some(Len(0)), suf: Some(Len(0)), gap: None };
+
+    /// One byte outside the class.
+    const OUTSIDE: Gaps =
+        Gaps { none: Some(Len(1)), pre: None, suf: None, gap: None };
+
+    fn of(hir: &Hir, class: &[bool; 256]) -> Gaps {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => Gaps::EMPTY,
+            HirKind::Literal(literal) => {
+                literal.0.iter().fold(Gaps::EMPTY, |acc, &byte| {
+                    acc.then(Gaps::set([class[usize::from(byte)]]))
+                })
+            }
+            HirKind::Class(Class::Bytes(set)) => {
+                let bytes =
+                    set.ranges().iter().flat_map(|r| r.start()..=r.end());
+                Gaps::set(bytes.map(|b| class[usize::from(b)]))
+            }
+            HirKind::Class(Class::Unicode(set)) => {
+                // A character outside ASCII is several bytes, none of them
+                // in a class of ASCII bytes. Counting it as one byte
+                // outside the class would understate a gap, so such a
+                // class gives up on gaps.
+                let ascii = set.ranges().iter().all(|r| r.end().is_ascii());
+                if !ascii {
+                    return Gaps {
+                        none: Some(Len::UNBOUNDED),
+                        pre: Some(Len::UNBOUNDED),
+                        suf: Some(Len::UNBOUNDED),
+                        gap: Some(Len::UNBOUNDED),
+                    };
+                }
+                let chars =
+                    set.ranges().iter().flat_map(|r| r.start()..=r.end());
+                Gaps::set(chars.map(|c| class[c as usize]))
+            }
+            HirKind::Repetition(rep) => {
+                Gaps::of(&rep.sub, class).repeat(rep.min, rep.max)
+            }
+            HirKind::Capture(capture) => Gaps::of(&capture.sub, class),
+            HirKind::Concat(subs) => subs
+                .iter()
+                .fold(Gaps::EMPTY, |acc, sub| acc.then(Gaps::of(sub, class))),
+            HirKind::Alternation(subs) => subs
+                .iter()
+                .map(|sub| Gaps::of(sub, class))
+                .reduce(Gaps::or)
+                .unwrap_or(Gaps::NOTHING),
+        }
+    }
+
+    /// One byte from a set, given whether each member is in the class.
+    fn set(members: impl IntoIterator<Item = bool>) -> Gaps {
+        let (mut inside, mut outside) = (false, false);
+        for member in members {
+            inside |= member;
+            outside |= !member;
+        }
+        match (inside, outside) {
+            (true, true) => Gaps::INSIDE.or(Gaps::OUTSIDE),
+            (true, false) => Gaps::INSIDE,
+            (false, true) => Gaps::OUTSIDE,
+            (false, false) => Gaps::NOTHING,
+        }
+    }
+
+    /// Either `self` or `other`.
+    fn or(self, other: Gaps) -> Gaps {
+        Gaps {
+            none: self.none.max(other.none),
+            pre: self.pre.max(other.pre),
+            suf: self.suf.max(other.suf),
+            gap: self.gap.max(other.gap),
+        }
+    }
+
+    /// `self` followed by `next`.
+    fn then(self, next: Gaps) -> Gaps {
+        let add = |a: Option<Len>, b: Option<Len>| Some(a?.add(b?));
+        Gaps {
+            none: add(self.none, next.none),
+            pre: self.pre.max(add(self.none, next.pre)),
+            suf: next.suf.max(add(self.suf, next.none)),
+            gap: self.gap.max(next.gap).max(add(self.suf, next.pre)),
+        }
+    }
+
+    /// `self` repeated from `min` to `max` times (`None`: unbounded). The
+    /// bounds only use `max`, which over-approximates every field.
+    fn repeat(self, min: u32, max: Option<u32>) -> Gaps {
+        if max == Some(0) {
+            return Gaps::EMPTY;
+        }
+        // The other bytes of `copies` copies without a byte of the class.
+        let empty_copies = |copies: Option<u32>| {
+            self.none.map_or(Len(0), |none| none.times(copies))
+        };
+        let but = |by: u32| max.map(|m| m.saturating_sub(by));
+        let mut gaps = Gaps {
+            none: self.none.map(|none| none.times(max)),
+            pre: self.pre.map(|pre| pre.add(empty_copies(but(1)))),
+            suf: self.suf.map(|suf| suf.add(empty_copies(but(1)))),
+            gap: self.gap,
+        };
+        if max.map_or(true, |m| m >= 2) {
+            // From the last byte of the class in one copy to the first in
+            // a later one, over copies without any.
+            let across = match (self.suf, self.pre) {
+                (Some(suf), Some(pre)) => {
+                    Some(suf.add(empty_copies(but(2))).add(pre))
+                }
+                _ => None,
+            };
+            gaps.gap = gaps.gap.max(across);
+        }
+        if min == 0 {
+            gaps = gaps.or(Gaps::EMPTY);
+        }
+        gaps
     }
 }
 
@@ -789,17 +1030,48 @@ mod tests {
         let summary: Vec<_> = triggers
             .tests
             .iter()
-            .map(|t| (t.class, t.skip, t.lookback, t.min_count, t.count))
+            .map(|t| {
+                (t.class, t.skip, t.lookback, t.min_count, t.count, t.gap)
+            })
             .collect();
+        // A Corsican NIR has a letter and then up to two separator bytes
+        // between two digits: a gap of three.
         assert_eq!(
             summary,
             [
-                (1, 0, 0, 9, low_bits(27)),
-                (1, 2, 2, 2, low_bits(43)),
-                (0, 1, 64, 0, 0),
+                (1, 0, 0, 9, low_bits(27), Some(3)),
+                (1, 2, 2, 2, low_bits(43), None),
+                (0, 1, 64, 0, 0, None),
             ]
         );
         assert_eq!(triggers.reach(), 65);
+    }
+
+    #[test]
+    fn gaps_between_digits() {
+        let digits: [bool; 256] =
+            std::array::from_fn(|b| (b'0'..=b'9').contains(&(b as u8)));
+        let gap = |pattern: &str| super::counts(pattern, &digits).2;
+        assert_eq!(gap("[0-9]{3}-[0-9]{2}-[0-9]{4}"), Some(1));
+        assert_eq!(gap("[0-9]{4}(?:[ .-]?[0-9]{4}){3}"), Some(1));
+        assert_eq!(gap("[0-9](?:[ .]|\\r?\\n)?[0-9]"), Some(2));
+        assert_eq!(gap("[0-9]{2}[a-z]{0,5}[0-9]"), Some(5));
+        assert_eq!(gap("[0-9](?:x{2}|y)*[0-9]"), None);
+        assert_eq!(gap("(?:[0-9]x{3}){2}"), Some(3));
+        assert_eq!(gap("(?:x|[0-9]){3}"), Some(1));
+        assert_eq!(gap("[0-9]+"), Some(0));
+        assert_eq!(gap("abc"), Some(0));
+    }
+
+    #[test]
+    fn cluster_stops_at_long_gaps() {
+        let mask = 0b1_0001_0011_0101u64;
+        assert_eq!(super::cluster(mask, 0), 0b1);
+        assert_eq!(super::cluster(mask, 1), 0b11_1111);
+        assert_eq!(super::cluster(mask, 2), 0b1_1111_1111);
+        assert_eq!(super::cluster(mask, 3), 0b1_1111_1111_1111);
+        assert_eq!(super::cluster(0b1001, 1), 0b1);
+        assert_eq!(super::cluster(u64::MAX, 4), u128::from(u64::MAX));
     }
 
     #[test]
