@@ -150,8 +150,8 @@ impl Scan<'_> {
             next = ((state.last_end - self.base) as usize).min(range.end);
         }
         // In early mode the prefilter may only skip a position whose test
-        // bytes are all at hand; the positions after that are evaluated
-        // one by one.
+        // bytes are all at hand, so the last positions get a test that
+        // allows for the missing bytes.
         let filtered_end = if self.early {
             range.end.min(bytes.len().saturating_sub(triggers.reach()))
         } else {
@@ -258,7 +258,7 @@ impl Scan<'_> {
     }
 }
 
-/// What evaluating one position decided.
+/// The outcome of evaluating one position.
 enum Decision {
     /// The first undecided position.
     Next(usize),
@@ -285,7 +285,8 @@ mod tests {
     use crate::http::HttpTracker;
     use crate::Engine;
 
-    /// The reference: every position evaluated in order, no prefilter.
+    /// Evaluates every position in order, without the prefilter: the
+    /// reference the scan must agree with.
     fn exhaustive(engine: &Engine, haystack: &[u8]) -> Vec<(u64, u64)> {
         let inner = &*engine.inner;
         let mut state = ScanState::new();

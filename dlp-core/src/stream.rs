@@ -47,11 +47,11 @@ impl std::error::Error for StreamError {}
 /// # State
 ///
 /// A fragment is scanned in place and not retained. Between calls the
-/// stream keeps a tail of the bytes from the hotword window before the
-/// first undecided position on (usually a few dozen bytes; at most the
-/// longest match plus the hotword window, plus two), its offsets, the end
-/// of the last match, and the HTTP context of the current message; see
-/// [`Stream::state_size`]. The scratch space for the automaton belongs to
+/// stream keeps its offsets, the end of the last match, the HTTP context
+/// of the current message and a tail: the bytes from the hotword window
+/// before the first undecided position on. The tail is usually a few dozen
+/// bytes, and at most the longest match plus the hotword window, plus two.
+/// See [`Stream::state_size`]. The scratch space for the automaton belongs to
 /// the engine, so a stream may be moved between threads but is used by
 /// one thread at a time.
 ///
