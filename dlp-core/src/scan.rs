@@ -94,8 +94,8 @@ pub(crate) fn scan_range(
 /// A stream uses this on the bytes just fed, so that a match whose
 /// automaton has already died is reported without waiting for the longest
 /// possible match to arrive. The result is the same as [`scan_range`]
-/// would give with more data: the prefilter skips a position only when
-/// every byte its test reads is at hand.
+/// would give with more data: near the end of `bytes` the prefilter skips
+/// a position only when its test fails whatever the missing bytes are.
 pub(crate) fn scan_early(
     inner: &Inner,
     cache: &mut Cache,
