@@ -61,7 +61,7 @@ fn bench_corpus(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
     let missing = missing_planted_ends(corpus, &engine, &patterns, &hits);
     // `\b` cannot match next to a value that starts or ends with a
     // non-word byte (`-----BEGIN ...`, a credential ending in `==`), so
-    // the baseline misses such custom50 values; it must find the rest.
+    // the baseline misses such custom50 values. It must find the rest.
     if corpus.kind == CorpusKind::Custom {
         eprintln!(
             "{name}: regex-automata misses {} planted values",

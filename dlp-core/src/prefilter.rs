@@ -13,8 +13,8 @@
 //! also gives the **lead class**, the bytes that may come before the first
 //! byte of C (an email local part's letters, digits and `._%+-`). From
 //! each pattern's syntax
-//! the engine also counts how many bytes of C every match holds at least
-//! (K), and takes the longest match (S). A start position s can then only
+//! the engine also counts how many bytes of C every match contains at
+//! least (K), and takes the longest match (S). A start position s can then only
 //! begin a match if no byte of C lies in `s..s + skip`, one lies in
 //! `s + skip..=s + D`, and at least K lie in `s..s + S`. A US SSN, for
 //! example, needs nine digits within eleven bytes, which rules out the
@@ -175,9 +175,9 @@ struct Group {
     lead: [bool; 256],
     /// Every match starts with at least this many bytes outside the class.
     skip: usize,
-    /// Every match holds a trigger byte at most this far after its start.
+    /// Every match contains a trigger byte at most this far after its start.
     lookback: usize,
-    /// Every match holds at least this many trigger bytes within `span`
+    /// Every match contains at least this many trigger bytes within `span`
     /// bytes of its start.
     min_count: u32,
     span: usize,
@@ -233,8 +233,8 @@ impl Test {
 
     /// Like [`Test::passes`] when only the first `known` bits are known.
     /// `lead` is the mask of the group's lead class from the position on,
-    /// when it has one: the bytes before a match's first trigger byte
-    /// are all lead bytes, so that trigger byte ends the run of lead
+    /// when the group has one. The bytes before a match's first trigger
+    /// byte are all lead bytes, so that trigger byte ends the run of lead
     /// bytes at the position.
     #[inline]
     fn may_pass(&self, ahead: u128, known: usize, lead: Option<u128>) -> bool {
@@ -671,7 +671,8 @@ impl Gaps {
         }
     }
 
-    /// One byte from a set, given whether each member is in the class.
+    /// Describes one byte from a set, given whether each member is in the
+    /// class.
     fn set(members: impl IntoIterator<Item = bool>) -> Gaps {
         let (mut inside, mut outside) = (false, false);
         for member in members {
