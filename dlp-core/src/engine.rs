@@ -275,6 +275,8 @@ type CachePool = Pool<
 pub(crate) struct Scratch {
     pub(crate) cache: Cache,
     pub(crate) junction: Vec<u8>,
+    /// The scan state a stream works on during a call.
+    pub(crate) state: ScanState,
 }
 
 pub(crate) struct Inner {
@@ -424,6 +426,7 @@ impl Inner {
         > = Box::new(move || Scratch {
             cache: factory_dfa.create_cache(),
             junction: Vec::new(),
+            state: ScanState::new(),
         });
         let pool = Pool::new(create);
         let triggers = Triggers::build(&dfa, &patterns);
@@ -913,7 +916,7 @@ impl Engine {
         let mut state = ScanState::new();
         let mut http = HttpTracker::new();
         http.feed(haystack, 0, &mut state.contexts);
-        http.finish(&mut state.contexts);
+        http.finish(haystack.len() as u64, &mut state.contexts);
         let mut scratch = self.inner.pool.get();
         let _ = crate::scan::scan_range(
             &self.inner,

@@ -7,6 +7,10 @@
 //! next message after it. Bytes that do not start a message make the rest
 //! of the stream `packet`. Chunk-size lines are reported as body, so a
 //! value split by chunk framing is not joined.
+//!
+//! Header field lines are parsed byte by byte as they arrive, so the
+//! tracker keeps no line buffer: it fits in 32 bytes, a quarter of the
+//! state budget of a stream.
 
 use std::collections::VecDeque;
 
@@ -14,10 +18,6 @@ use crate::sensor::Context;
 
 /// The longest prefix needed to decide whether a message starts.
 pub(crate) const DETECT_LEN: usize = 8;
-
-/// How much of a header line is kept to read `Content-Length` and
-/// `Transfer-Encoding`.
-const LINE_KEEP: usize = 48;
 
 const METHODS: [&[u8]; 9] = [
     b"GET ",
@@ -31,6 +31,16 @@ const METHODS: [&[u8]; 9] = [
     b"TRACE ",
 ];
 const RESPONSE: &[u8] = b"HTTP/1.";
+
+/// The header field names the tracker reads, in lower case.
+const CONTENT_LENGTH: &[u8] = b"content-length";
+const TRANSFER_ENCODING: &[u8] = b"transfer-encoding";
+
+/// `chunked` as the low seven bytes of a big-endian `u64`.
+const CHUNKED: u64 = u64::from_be_bytes(*b"\0chunked");
+
+/// The most digits a `Content-Length` value may have.
+const MAX_LENGTH_DIGITS: u8 = 18;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -46,63 +56,96 @@ enum Phase {
     StartLine,
     /// A header field line, or the empty line ending the headers.
     HeaderLine,
-    /// A body with `remaining` bytes left.
+    /// A body with `length` bytes left.
     Body,
     /// A body that runs to the end of the stream.
     BodyToEnd,
     /// A chunk-size line.
     ChunkSize,
-    /// Chunk data with `remaining` bytes left, then its CRLF.
+    /// Chunk data with `length` bytes left, then its CRLF.
     ChunkData,
     /// Trailer lines after the last chunk.
     Trailer,
 }
 
+/// Where the parser is in the current line. Carriage returns are ignored
+/// everywhere, and `name` counts the bytes of a name or value read.
+///
+/// A field is read as its name and value with surrounding spaces, tabs
+/// and form feeds trimmed, like `str::trim_ascii` would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    /// No byte yet: a line feed now ends the headers.
+    Empty,
+    /// Whitespace before the field name.
+    Lead,
+    /// Inside a name that may be `Content-Length`.
+    LengthName,
+    /// Inside a name that may be `Transfer-Encoding`.
+    EncodingName,
+    /// Whitespace after a complete `Content-Length` name.
+    LengthNameEnd,
+    /// Whitespace after a complete `Transfer-Encoding` name.
+    EncodingNameEnd,
+    /// Leading whitespace or digits of a `Content-Length` value.
+    LengthValue,
+    /// Whitespace after the digits of a `Content-Length` value.
+    LengthValueEnd,
+    /// A `Transfer-Encoding` value whose last byte is not whitespace.
+    EncodingValue,
+    /// A `Transfer-Encoding` value that ends in whitespace so far.
+    EncodingValueSpace,
+    /// A non-empty line the tracker does not read further.
+    Other,
+}
+
+/// Bits of `HttpTracker::flags`.
+const IS_REQUEST: u8 = 1;
+const HAS_LENGTH: u8 = 1 << 1;
+const CHUNKED_BODY: u8 = 1 << 2;
+const CHUNK_DIGITS: u8 = 1 << 3;
+const CHUNK_EXT: u8 = 1 << 4;
+
 /// Incremental HTTP/1.x context tracker for one stream direction.
 #[derive(Clone, Debug)]
 pub(crate) struct HttpTracker {
-    phase: Phase,
+    /// The `Content-Length` of the message, then the bytes left in the
+    /// body or chunk.
+    length: u64,
+    /// The `Content-Length` value being read, the last bytes of a
+    /// `Transfer-Encoding` value, or the chunk size being read.
+    acc: u64,
     detect: [u8; DETECT_LEN],
-    detect_len: usize,
-    /// Stream offset of `detect[0]`.
-    detect_at: u64,
-    is_request: bool,
-    line: [u8; LINE_KEEP],
-    line_len: usize,
-    content_length: Option<u64>,
-    chunked: bool,
-    remaining: u64,
-    chunk_size: u64,
-    chunk_digits: bool,
-    chunk_ext: bool,
+    phase: Phase,
+    line: Line,
+    /// Bytes of the name or value read so far in `line`.
+    name: u8,
+    detect_len: u8,
+    flags: u8,
     current: Context,
 }
 
 impl HttpTracker {
     pub(crate) fn new() -> HttpTracker {
         HttpTracker {
-            phase: Phase::Detect,
+            length: 0,
+            acc: 0,
             detect: [0; DETECT_LEN],
+            phase: Phase::Detect,
+            line: Line::Empty,
+            name: 0,
             detect_len: 0,
-            detect_at: 0,
-            is_request: false,
-            line: [0; LINE_KEEP],
-            line_len: 0,
-            content_length: None,
-            chunked: false,
-            remaining: 0,
-            chunk_size: 0,
-            chunk_digits: false,
-            chunk_ext: false,
+            flags: 0,
             current: Context::Packet,
         }
     }
 
-    /// Returns the stream offset up to which contexts are known: bytes
-    /// held while a message start is undecided are not.
+    /// Returns the stream offset up to which contexts are known, when
+    /// `total` bytes have been read: bytes held while a message start is
+    /// undecided are not.
     pub(crate) fn decided_until(&self, total: u64) -> u64 {
         if self.phase == Phase::Detect {
-            self.detect_at
+            total - u64::from(self.detect_len)
         } else {
             total
         }
@@ -120,85 +163,56 @@ impl HttpTracker {
         while i < data.len() {
             match self.phase {
                 Phase::Raw | Phase::BodyToEnd => return,
-                Phase::Body | Phase::ChunkData if self.remaining > 0 => {
+                Phase::Body | Phase::ChunkData if self.length > 0 => {
                     let left = (data.len() - i) as u64;
-                    let skip = self.remaining.min(left);
-                    self.remaining -= skip;
+                    let skip = self.length.min(left);
+                    self.length -= skip;
                     i += skip as usize;
-                    if self.remaining == 0 && self.phase == Phase::Body {
-                        self.end_message(base + i as u64);
+                    if self.length == 0 && self.phase == Phase::Body {
+                        self.end_message();
                     }
                 }
                 Phase::Detect => {
-                    self.detect[self.detect_len] = data[i];
+                    self.detect[usize::from(self.detect_len)] = data[i];
                     self.detect_len += 1;
                     i += 1;
-                    self.try_detect(out);
+                    self.try_detect(base + i as u64, out);
                 }
                 // Bytes that only matter at the end of their line are
                 // skipped with memchr.
                 Phase::StartLine | Phase::Trailer => {
-                    match memchr::memchr(b'\n', &data[i..]) {
-                        Some(k) => {
-                            if self.phase == Phase::Trailer {
-                                self.line_len += non_cr(&data[i..i + k]);
-                            }
-                            i += k;
-                            self.step(data[i], base + i as u64, out);
-                            i += 1;
-                        }
-                        None => {
-                            if self.phase == Phase::Trailer {
-                                self.line_len += non_cr(&data[i..]);
-                            }
-                            i = data.len();
-                        }
-                    }
-                }
-                Phase::HeaderLine if self.line_len < LINE_KEEP => {
                     let rest = &data[i..];
                     let newline = memchr::memchr(b'\n', rest);
                     let line = &rest[..newline.unwrap_or(rest.len())];
-                    let field = line.strip_suffix(b"\r").unwrap_or(line);
-                    // A whole field line without stray carriage returns is
-                    // read in place; any other is gathered byte by byte.
-                    if self.line_len == 0
-                        && newline.is_some()
-                        && !field.is_empty()
-                        && !field.contains(&b'\r')
+                    if self.phase == Phase::Trailer
+                        && line.iter().any(|&b| b != b'\r')
                     {
-                        self.read_header_field(
-                            &field[..field.len().min(LINE_KEEP)],
-                        );
-                        i += line.len() + 1;
-                        continue;
+                        self.line = Line::Other;
                     }
-                    // Past `LINE_KEEP` bytes only a non-zero length
-                    // matters.
-                    let mut used = 0;
-                    while used < line.len() && self.line_len < LINE_KEEP {
-                        let byte = line[used];
-                        used += 1;
-                        if byte != b'\r' {
-                            self.line[self.line_len] = byte;
-                            self.line_len += 1;
-                        }
-                    }
-                    self.line_len += line.len() - used;
                     i += line.len();
                     if newline.is_some() {
                         self.step(b'\n', base + i as u64, out);
                         i += 1;
                     }
                 }
-                Phase::HeaderLine => match memchr::memchr(b'\n', &data[i..]) {
-                    Some(k) => {
-                        i += k;
-                        self.step(data[i], base + i as u64, out);
+                // A field line is read until its name rules it out, and
+                // the rest of it is skipped with memchr.
+                Phase::HeaderLine => {
+                    let rest = &data[i..];
+                    let newline = memchr::memchr(b'\n', rest);
+                    let line = &rest[..newline.unwrap_or(rest.len())];
+                    for &byte in line {
+                        if self.line == Line::Other {
+                            break;
+                        }
+                        self.field_byte(byte);
+                    }
+                    i += line.len();
+                    if newline.is_some() {
+                        self.step(b'\n', base + i as u64, out);
                         i += 1;
                     }
-                    None => i = data.len(),
-                },
+                }
                 Phase::Target => {
                     match memchr::memchr3(b' ', b'\r', b'\n', &data[i..]) {
                         Some(k) => {
@@ -217,11 +231,17 @@ impl HttpTracker {
         }
     }
 
-    /// Decides, at the end of the stream, what undecided bytes were.
-    pub(crate) fn finish(&mut self, out: &mut VecDeque<(u64, Context)>) {
+    /// Decides, at the end of a stream of `total` bytes, what undecided
+    /// bytes were.
+    pub(crate) fn finish(
+        &mut self,
+        total: u64,
+        out: &mut VecDeque<(u64, Context)>,
+    ) {
         if self.phase == Phase::Detect {
+            let at = self.decided_until(total);
             self.phase = Phase::Raw;
-            self.set(self.detect_at, Context::Packet, out);
+            self.set(at, Context::Packet, out);
         }
     }
 
@@ -237,24 +257,23 @@ impl HttpTracker {
         }
     }
 
-    fn try_detect(&mut self, out: &mut VecDeque<(u64, Context)>) {
-        let seen = &self.detect[..self.detect_len];
+    /// Decides whether the held bytes, which end at stream offset `end`,
+    /// start a message.
+    fn try_detect(&mut self, end: u64, out: &mut VecDeque<(u64, Context)>) {
+        let held_len = usize::from(self.detect_len);
+        let at = end - held_len as u64;
+        let seen = &self.detect[..held_len];
         let candidates = METHODS.iter().chain(std::iter::once(&RESPONSE));
         let mut prefix_of_some = false;
         for token in candidates {
             if seen.len() >= token.len() && seen.starts_with(token) {
-                let at = self.detect_at;
                 let held = self.detect;
-                let held_len = self.detect_len;
-                self.is_request = *token != RESPONSE;
-                self.phase = if self.is_request {
-                    Phase::Method
-                } else {
-                    Phase::StartLine
-                };
-                self.content_length = None;
-                self.chunked = false;
-                self.line_len = 0;
+                let is_request = *token != RESPONSE;
+                self.phase =
+                    if is_request { Phase::Method } else { Phase::StartLine };
+                self.flags = if is_request { IS_REQUEST } else { 0 };
+                self.length = 0;
+                self.line = Line::Empty;
                 self.set(at, Context::Header, out);
                 // Replay the held bytes through the start-line states.
                 for (k, &byte) in held[..held_len].iter().enumerate() {
@@ -268,7 +287,7 @@ impl HttpTracker {
         }
         if !prefix_of_some {
             self.phase = Phase::Raw;
-            self.set(self.detect_at, Context::Packet, out);
+            self.set(at, Context::Packet, out);
         }
     }
 
@@ -292,99 +311,173 @@ impl HttpTracker {
             Phase::StartLine => {
                 if byte == b'\n' {
                     self.phase = Phase::HeaderLine;
-                    self.line_len = 0;
+                    self.line = Line::Empty;
                 }
             }
-            Phase::HeaderLine => self.header_byte(byte, at, out),
+            Phase::HeaderLine => {
+                if byte == b'\n' {
+                    self.end_field_line(at, out);
+                } else {
+                    self.field_byte(byte);
+                }
+            }
             Phase::ChunkSize => self.chunk_size_byte(byte, at, out),
             Phase::ChunkData => {
                 // The CRLF after a chunk's data.
                 if byte == b'\n' {
-                    self.phase = Phase::ChunkSize;
-                    self.chunk_size = 0;
-                    self.chunk_digits = false;
-                    self.chunk_ext = false;
+                    self.start_chunk_size();
                 }
             }
             Phase::Trailer => {
                 if byte == b'\n' {
-                    let empty = self.line_len == 0;
-                    self.line_len = 0;
+                    let empty = self.line == Line::Empty;
+                    self.line = Line::Empty;
                     if empty {
-                        self.end_message(at + 1);
+                        self.end_message();
                     }
                 } else if byte != b'\r' {
-                    self.line_len += 1;
+                    self.line = Line::Other;
                 }
             }
             Phase::Detect | Phase::Raw | Phase::Body | Phase::BodyToEnd => {}
         }
     }
 
-    fn header_byte(
-        &mut self,
-        byte: u8,
-        at: u64,
-        out: &mut VecDeque<(u64, Context)>,
-    ) {
+    /// Reads one byte of a header field line other than its line feed.
+    fn field_byte(&mut self, byte: u8) {
         if byte == b'\r' {
             return;
         }
-        if byte != b'\n' {
-            if self.line_len < LINE_KEEP {
-                self.line[self.line_len] = byte;
+        let space = matches!(byte, b' ' | b'\t' | b'\x0C');
+        let lower = byte.to_ascii_lowercase();
+        self.line = match self.line {
+            Line::Empty | Line::Lead if space => Line::Lead,
+            Line::Empty | Line::Lead => {
+                self.name = 1;
+                match lower {
+                    b'c' => Line::LengthName,
+                    b't' => Line::EncodingName,
+                    _ => Line::Other,
+                }
             }
-            self.line_len += 1;
-            return;
-        }
-        if self.line_len > 0 {
-            let line = self.line;
-            self.read_header_field(&line[..self.line_len.min(LINE_KEEP)]);
-            self.line_len = 0;
-            return;
-        }
-        // The empty line: the body starts after it.
-        let body_at = at + 1;
-        if self.chunked {
-            self.phase = Phase::ChunkSize;
-            self.chunk_size = 0;
-            self.chunk_digits = false;
-            self.chunk_ext = false;
-            self.set(body_at, Context::Body, out);
-        } else if let Some(length) = self.content_length {
-            if length == 0 {
-                self.end_message(body_at);
-            } else {
-                self.phase = Phase::Body;
-                self.remaining = length;
-                self.set(body_at, Context::Body, out);
+            Line::LengthName | Line::EncodingName => {
+                let (want, end) = if self.line == Line::LengthName {
+                    (CONTENT_LENGTH, Line::LengthNameEnd)
+                } else {
+                    (TRANSFER_ENCODING, Line::EncodingNameEnd)
+                };
+                let read = usize::from(self.name);
+                if read == want.len() {
+                    if byte == b':' {
+                        self.start_value(end)
+                    } else if space {
+                        end
+                    } else {
+                        Line::Other
+                    }
+                } else if want[read] == lower {
+                    self.name += 1;
+                    self.line
+                } else {
+                    Line::Other
+                }
             }
-        } else if self.is_request {
-            self.end_message(body_at);
+            Line::LengthNameEnd | Line::EncodingNameEnd if space => self.line,
+            Line::LengthNameEnd | Line::EncodingNameEnd if byte == b':' => {
+                self.start_value(self.line)
+            }
+            Line::LengthValue if byte.is_ascii_digit() => {
+                if self.name == MAX_LENGTH_DIGITS {
+                    Line::Other
+                } else {
+                    self.acc = self.acc * 10 + u64::from(byte - b'0');
+                    self.name += 1;
+                    Line::LengthValue
+                }
+            }
+            Line::LengthValue if space && self.name == 0 => Line::LengthValue,
+            Line::LengthValue | Line::LengthValueEnd if space => {
+                Line::LengthValueEnd
+            }
+            Line::EncodingValue | Line::EncodingValueSpace if space => {
+                Line::EncodingValueSpace
+            }
+            Line::EncodingValue | Line::EncodingValueSpace => {
+                // Whitespace inside the value shifts in a zero byte,
+                // which no `chunked` suffix contains.
+                if self.line == Line::EncodingValueSpace {
+                    self.acc <<= 8;
+                }
+                self.acc = (self.acc << 8) | u64::from(lower);
+                Line::EncodingValue
+            }
+            _ => Line::Other,
+        };
+    }
+
+    /// Starts reading the value of the field whose name ended in state
+    /// `name_end`.
+    fn start_value(&mut self, name_end: Line) -> Line {
+        self.acc = 0;
+        self.name = 0;
+        if name_end == Line::LengthNameEnd {
+            Line::LengthValue
         } else {
-            self.phase = Phase::BodyToEnd;
-            self.set(body_at, Context::Body, out);
+            Line::EncodingValue
         }
     }
 
-    /// Reads the first `LINE_KEEP` bytes of a header field line, carriage
-    /// returns removed.
-    fn read_header_field(&mut self, kept: &[u8]) {
-        let Some(colon) = kept.iter().position(|&b| b == b':') else {
-            return;
-        };
-        let name = kept[..colon].trim_ascii();
-        let value = kept[colon + 1..].trim_ascii();
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let digits = value.iter().all(u8::is_ascii_digit);
-            if digits && !value.is_empty() && value.len() <= 18 {
-                let text = std::str::from_utf8(value).unwrap_or("0");
-                self.content_length = text.parse().ok();
+    /// Ends a header field line at the line feed at offset `at`: applies
+    /// a `Content-Length` or `Transfer-Encoding` field, or after an empty
+    /// line starts the body.
+    fn end_field_line(&mut self, at: u64, out: &mut VecDeque<(u64, Context)>) {
+        let line = std::mem::replace(&mut self.line, Line::Empty);
+        match line {
+            Line::Empty => self.start_body(at + 1, out),
+            Line::LengthValue if self.name > 0 => self.set_length(),
+            Line::LengthValueEnd => self.set_length(),
+            Line::EncodingValue | Line::EncodingValueSpace => {
+                let suffix = self.acc & 0x00FF_FFFF_FFFF_FFFF;
+                if suffix == CHUNKED {
+                    self.flags |= CHUNKED_BODY;
+                } else {
+                    self.flags &= !CHUNKED_BODY;
+                }
             }
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            self.chunked = value.len() >= 7
-                && value[value.len() - 7..].eq_ignore_ascii_case(b"chunked");
+            _ => {}
         }
+    }
+
+    fn set_length(&mut self) {
+        self.length = self.acc;
+        self.flags |= HAS_LENGTH;
+    }
+
+    /// Starts the body of the message at offset `at`, after the empty
+    /// line.
+    fn start_body(&mut self, at: u64, out: &mut VecDeque<(u64, Context)>) {
+        if self.flags & CHUNKED_BODY != 0 {
+            self.start_chunk_size();
+            self.set(at, Context::Body, out);
+        } else if self.flags & HAS_LENGTH != 0 {
+            if self.length == 0 {
+                self.end_message();
+            } else {
+                self.phase = Phase::Body;
+                self.set(at, Context::Body, out);
+            }
+        } else if self.flags & IS_REQUEST != 0 {
+            self.end_message();
+        } else {
+            self.phase = Phase::BodyToEnd;
+            self.set(at, Context::Body, out);
+        }
+    }
+
+    fn start_chunk_size(&mut self) {
+        self.phase = Phase::ChunkSize;
+        self.acc = 0;
+        self.flags &= !(CHUNK_DIGITS | CHUNK_EXT);
     }
 
     fn chunk_size_byte(
@@ -395,24 +488,24 @@ impl HttpTracker {
     ) {
         match byte {
             b'\n' => {
-                if !self.chunk_digits {
+                if self.flags & CHUNK_DIGITS == 0 {
                     // Not chunk framing after all: treat the rest as body.
                     self.phase = Phase::BodyToEnd;
-                } else if self.chunk_size == 0 {
+                } else if self.acc == 0 {
                     self.phase = Phase::Trailer;
-                    self.line_len = 0;
+                    self.line = Line::Empty;
                 } else {
                     self.phase = Phase::ChunkData;
-                    self.remaining = self.chunk_size;
+                    self.length = self.acc;
                 }
             }
             b'\r' => {}
-            b';' => self.chunk_ext = true,
-            _ if self.chunk_ext => {}
+            b';' => self.flags |= CHUNK_EXT,
+            _ if self.flags & CHUNK_EXT != 0 => {}
             _ => match (byte as char).to_digit(16) {
-                Some(digit) if self.chunk_size < (1 << 56) => {
-                    self.chunk_size = self.chunk_size * 16 + u64::from(digit);
-                    self.chunk_digits = true;
+                Some(digit) if self.acc < (1 << 56) => {
+                    self.acc = self.acc * 16 + u64::from(digit);
+                    self.flags |= CHUNK_DIGITS;
                 }
                 _ => {
                     self.phase = Phase::BodyToEnd;
@@ -422,21 +515,17 @@ impl HttpTracker {
         }
     }
 
-    fn end_message(&mut self, at: u64) {
+    /// Expects the next message from the next byte on.
+    fn end_message(&mut self) {
         self.phase = Phase::Detect;
         self.detect_len = 0;
-        self.detect_at = at;
     }
-}
-
-/// Returns how many bytes of `line` are not carriage returns: a trailer
-/// line of only `\r` is empty.
-fn non_cr(line: &[u8]) -> usize {
-    line.len() - memchr::memchr_iter(b'\r', line).count()
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn contexts(stream: &[u8], cuts: &[usize]) -> Vec<(u64, Context)> {
@@ -447,7 +536,7 @@ mod tests {
             tracker.feed(&stream[start..cut], start as u64, &mut out);
             start = cut;
         }
-        tracker.finish(&mut out);
+        tracker.finish(stream.len() as u64, &mut out);
         out.into_iter().collect()
     }
 
@@ -475,8 +564,8 @@ mod tests {
 
     #[test]
     fn header_fields_read_in_place_or_gathered_agree() {
-        // Mixed case names, a stray carriage return inside a name, a line
-        // longer than `LINE_KEEP`, and an empty field value.
+        // Mixed case names, a stray carriage return inside a name, a long
+        // line, and an empty field value.
         let req = b"POST /a HTTP/1.1\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nContent-LENGTH: 3\r\nX-Empty:\r\n\r\nabc\
 HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n";
         let whole = contexts(req, &[]);
@@ -497,6 +586,102 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
             cuts.sort_unstable();
             assert_eq!(contexts(req, &cuts), whole, "cuts at {cuts:?}");
         }
+    }
+
+    /// Reads one header field line the way the tracker must: carriage
+    /// returns removed, name and value trimmed.
+    fn reference_field(
+        line: &[u8],
+        length: &mut Option<u64>,
+        chunked: &mut bool,
+    ) {
+        let kept: Vec<u8> =
+            line.iter().copied().filter(|&b| b != b'\r').collect();
+        let Some(colon) = kept.iter().position(|&b| b == b':') else {
+            return;
+        };
+        let name = kept[..colon].trim_ascii();
+        let value = kept[colon + 1..].trim_ascii();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let digits = value.iter().all(u8::is_ascii_digit);
+            if digits && !value.is_empty() && value.len() <= 18 {
+                let text = std::str::from_utf8(value).unwrap();
+                *length = Some(text.parse().unwrap());
+            }
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            *chunked = value.len() >= 7
+                && value[value.len() - 7..].eq_ignore_ascii_case(b"chunked");
+        }
+    }
+
+    fn field_piece() -> impl Strategy<Value = &'static [u8]> {
+        prop::sample::select(vec![
+            &b"Content-Length"[..],
+            b"content-LENGTH",
+            b"Content-Lengthy",
+            b"Content-Lengt",
+            b"Transfer-Encoding",
+            b"TRANSFER-encoding",
+            b"Transfer-Encodin",
+            b"X-Other",
+            b"c",
+            b"t",
+            b":",
+            b" ",
+            b"\t",
+            b"\x0c",
+            b"\r",
+            b"0",
+            b"7",
+            b"123",
+            b"99999999999999999",
+            b"chunked",
+            b"CHUNKED",
+            b"gzip,",
+            b"chunk",
+            b"ed",
+            b"x",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn header_fields_match_the_reference(
+            lines in prop::collection::vec(
+                prop::collection::vec(field_piece(), 0..8),
+                1..6,
+            ),
+            cut in 0usize..200,
+        ) {
+            let mut message = b"POST / HTTP/1.1\r\n".to_vec();
+            let mut length = None;
+            let mut chunked = false;
+            for pieces in &lines {
+                let line = pieces.concat();
+                // An empty line would end the headers.
+                if line.iter().all(|&b| b == b'\r') {
+                    continue;
+                }
+                reference_field(&line, &mut length, &mut chunked);
+                message.extend_from_slice(&line);
+                message.push(b'\n');
+            }
+            let mut tracker = HttpTracker::new();
+            let mut out = VecDeque::new();
+            let cut = cut.min(message.len());
+            tracker.feed(&message[..cut], 0, &mut out);
+            tracker.feed(&message[cut..], cut as u64, &mut out);
+            prop_assert_eq!(tracker.phase, Phase::HeaderLine);
+            prop_assert_eq!(tracker.flags & CHUNKED_BODY != 0, chunked);
+            let got = (tracker.flags & HAS_LENGTH != 0)
+                .then_some(tracker.length);
+            prop_assert_eq!(got, length);
+        }
+    }
+
+    #[test]
+    fn tracker_fits_in_32_bytes() {
+        assert!(std::mem::size_of::<HttpTracker>() <= 32);
     }
 
     #[test]

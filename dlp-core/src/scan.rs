@@ -292,7 +292,7 @@ mod tests {
         let mut state = ScanState::new();
         let mut http = HttpTracker::new();
         http.feed(haystack, 0, &mut state.contexts);
-        http.finish(&mut state.contexts);
+        http.finish(haystack.len() as u64, &mut state.contexts);
         let mut scratch = inner.scratch();
         let mut found = Vec::new();
         let mut p = 0;

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::ops::ControlFlow;
 
-use crate::engine::{Engine, Match};
+use crate::engine::{Engine, Match, Scratch};
 use crate::http::HttpTracker;
 use crate::scan::{scan_early, scan_range, ScanState};
+use crate::sensor::Context;
 
 /// An error from using a stream out of order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,27 +81,64 @@ impl std::error::Error for StreamError {}
 #[derive(Clone)]
 pub struct Stream {
     engine: Engine,
-    /// The last bytes seen, ending at offset `total`.
-    tail: Vec<u8>,
     /// Bytes fed so far.
     total: u64,
-    /// Every start position before this offset has been decided.
-    pos: u64,
-    state: ScanState,
     http: HttpTracker,
+    /// The bytes from the hotword window of the first undecided position
+    /// on, up to offset `total`: in `inline` if they fit, else in the
+    /// spill.
+    inline: [u8; INLINE_TAIL],
+    /// The length of the tail in `inline`, or `SPILLED`.
+    inline_len: u8,
+    /// Bytes between the first undecided position and `total`.
+    undecided: u32,
+    /// How far the last match ends past the first undecided position.
+    overlap: u32,
+    /// The context at the first undecided position.
+    context: Context,
+    /// How many contexts begin after the first undecided position; one
+    /// is kept in `change_*`, more in the spill.
+    changes: u8,
+    change_context: Context,
+    /// Bytes between the one pending context change and `total`.
+    change_back: u32,
     finished: bool,
+    /// A tail or context list too long for the fixed fields.
+    spill: Option<Box<Spill>>,
 }
+
+/// What a stream holds when its fixed fields are too small: a long
+/// undecided value, or several context changes after it.
+#[derive(Clone, Default)]
+struct Spill {
+    tail: Vec<u8>,
+    /// The contexts that begin after the first undecided position.
+    contexts: Vec<(u64, Context)>,
+}
+
+/// The tail bytes a stream holds without allocating: what makes the
+/// stream 128 bytes on 64-bit targets.
+const INLINE_TAIL: usize = 55;
+
+/// `Stream::inline_len` when the tail is in the spill.
+const SPILLED: u8 = u8::MAX;
 
 impl Stream {
     pub(crate) fn new(engine: Engine) -> Stream {
         Stream {
             engine,
-            tail: Vec::new(),
             total: 0,
-            pos: 0,
-            state: ScanState::new(),
             http: HttpTracker::new(),
+            inline: [0; INLINE_TAIL],
+            inline_len: 0,
+            undecided: 0,
+            overlap: 0,
+            context: Context::Packet,
+            changes: 0,
+            change_context: Context::Packet,
+            change_back: 0,
             finished: false,
+            spill: None,
         }
     }
 
@@ -121,12 +159,16 @@ impl Stream {
     }
 
     /// Returns the bytes the stream keeps between calls: the struct
-    /// itself, its tail and its context entries.
+    /// itself (128 bytes on 64-bit targets, tail included) and, while a
+    /// long value is undecided, the heap space that holds it.
     pub fn state_size(&self) -> usize {
-        std::mem::size_of::<Stream>()
-            + self.tail.capacity()
-            + self.state.contexts.capacity()
-                * std::mem::size_of::<(u64, crate::Context)>()
+        let spill = self.spill.as_ref().map_or(0, |spill| {
+            std::mem::size_of::<Spill>()
+                + spill.tail.capacity()
+                + spill.contexts.capacity()
+                    * std::mem::size_of::<(u64, Context)>()
+        });
+        std::mem::size_of::<Stream>() + spill
     }
 
     /// Scans the next fragment and calls `on_match` with each match it
@@ -162,98 +204,91 @@ impl Stream {
         };
         let engine = self.engine.clone();
         let inner = &*engine.inner;
-        let len = fragment.len() as u64;
+        let mut scratch = inner.scratch();
+        let Scratch { cache, junction, state } = &mut *scratch;
+        self.load(state);
+        let mut pos = self.pos();
         let start = self.total;
-        let new_total = start + len;
-        self.http.feed(fragment, start, &mut self.state.contexts);
+        let new_total = start + fragment.len() as u64;
+        self.http.feed(fragment, start, &mut state.contexts);
         // A position is decided once the longest match from it and the
         // two bytes after that (for the end boundary) are at hand, and its
         // context is known.
         let lookahead = inner.max_len as u64 + 2;
-        let safe_end = new_total
-            .saturating_sub(lookahead)
-            .min(self.http.decided_until(new_total));
+        let decided = self.http.decided_until(new_total);
+        let safe_end = new_total.saturating_sub(lookahead).min(decided);
         let window = inner.max_window as u64;
-        let mut scratch = inner.scratch();
-        let scratch = &mut *scratch;
+        let tail = self.tail();
+        let held_from = start - tail.len() as u64;
+
+        // A small fragment is scanned in one buffer with the tail.
+        // Positions that are not yet decidable are decided early when
+        // their automaton has already died.
+        if fragment.len() <= SMALL_FRAGMENT {
+            junction.clear();
+            junction.extend_from_slice(tail);
+            junction.extend_from_slice(fragment);
+            if pos < decided {
+                let range =
+                    (pos - held_from) as usize..(decided - held_from) as usize;
+                let stop = scan_early(
+                    inner, cache, junction, held_from, range, state, &mut emit,
+                );
+                pos = pos.max(held_from + stop as u64);
+            }
+            let keep = (tail_start(pos, window) - held_from) as usize;
+            self.total = new_total;
+            self.store(pos, state, &junction[keep..]);
+            return Ok(());
+        }
 
         // Positions near the cut need the tail: scan them in a small
         // junction buffer of the tail and the fragment's first bytes.
         let junction_end = safe_end.min(start + window);
-        if self.pos < junction_end {
+        if pos < junction_end {
             let take = fragment.len().min((window + lookahead) as usize);
-            let junction = &mut scratch.junction;
             junction.clear();
-            junction.extend_from_slice(&self.tail);
+            junction.extend_from_slice(tail);
             junction.extend_from_slice(&fragment[..take]);
-            let base = start - self.tail.len() as u64;
-            let range =
-                (self.pos - base) as usize..(junction_end - base) as usize;
+            let range = (pos - held_from) as usize
+                ..(junction_end - held_from) as usize;
             let _ = scan_range(
-                inner,
-                &mut scratch.cache,
-                junction,
-                base,
-                range,
-                false,
-                &mut self.state,
+                inner, cache, junction, held_from, range, false, state,
                 &mut emit,
             );
-            self.pos = junction_end;
+            pos = junction_end;
         }
 
         // The rest of the fragment is scanned in place.
-        if self.pos < safe_end {
-            let range =
-                (self.pos - start) as usize..(safe_end - start) as usize;
+        if pos < safe_end {
+            let range = (pos - start) as usize..(safe_end - start) as usize;
             let _ = scan_range(
-                inner,
-                &mut scratch.cache,
-                fragment,
-                start,
-                range,
-                false,
-                &mut self.state,
-                &mut emit,
+                inner, cache, fragment, start, range, false, state, &mut emit,
             );
-            self.pos = safe_end;
+            pos = safe_end;
         }
 
         // The bytes from the hotword window of the first undecided
         // position on, gathered in the scratch buffer.
-        let held_from = start - self.tail.len() as u64;
-        let base = self.tail_start();
-        let recent = &mut scratch.junction;
+        let base = tail_start(pos, window);
+        let recent = junction;
         recent.clear();
         if base < start {
-            recent
-                .extend_from_slice(&self.tail[(base - held_from) as usize..]);
+            recent.extend_from_slice(&tail[(base - held_from) as usize..]);
             recent.extend_from_slice(fragment);
         } else {
             recent.extend_from_slice(&fragment[(base - start) as usize..]);
         }
-        self.total = new_total;
-
-        // Positions whose automaton has already died are decided now
-        // rather than when the longest possible match has arrived.
-        let decided = self.http.decided_until(new_total);
-        if self.pos < decided {
-            let range = (self.pos - base) as usize..(decided - base) as usize;
+        if pos < decided {
+            let range = (pos - base) as usize..(decided - base) as usize;
             let stop = scan_early(
-                inner,
-                &mut scratch.cache,
-                recent,
-                base,
-                range,
-                &mut self.state,
-                &mut emit,
+                inner, cache, recent, base, range, state, &mut emit,
             );
-            self.pos = self.pos.max(base + stop as u64);
+            pos = pos.max(base + stop as u64);
         }
-        let keep = (self.tail_start() - base) as usize;
-        self.tail.clear();
-        self.tail.extend_from_slice(&recent[keep..]);
-        self.shrink_tail();
+        let keep = (tail_start(pos, window) - base) as usize;
+        self.total = new_total;
+        self.store(pos, state, &recent[keep..]);
         Ok(())
     }
 
@@ -271,50 +306,108 @@ impl Stream {
             return Err(StreamError::Finished);
         }
         self.finished = true;
-        self.http.finish(&mut self.state.contexts);
-        let inner = &*self.engine.inner;
-        let base = self.total - self.tail.len() as u64;
-        let range = (self.pos - base) as usize..self.tail.len();
+        let engine = self.engine.clone();
+        let inner = &*engine.inner;
         let mut scratch = inner.scratch();
+        let Scratch { cache, state, .. } = &mut *scratch;
+        self.load(state);
+        self.http.finish(self.total, &mut state.contexts);
+        let tail = self.tail();
+        let base = self.total - tail.len() as u64;
+        let range = (self.pos() - base) as usize..tail.len();
         let _ = scan_range(
             inner,
-            &mut scratch.cache,
-            &self.tail,
+            cache,
+            tail,
             base,
             range,
             true,
-            &mut self.state,
+            state,
             &mut |m| on_match(m),
         );
-        self.pos = self.total;
+        let total = self.total;
+        self.store(total, state, &[]);
         Ok(())
     }
 
-    /// Clears the stream so it can scan a new flow direction, keeping its
-    /// allocations.
+    /// Clears the stream so it can scan a new flow direction.
     pub fn reset(&mut self) {
-        self.tail.clear();
-        self.total = 0;
-        self.pos = 0;
-        self.state.last_end = 0;
-        self.state.contexts.clear();
-        self.http = HttpTracker::new();
-        self.finished = false;
+        *self = Stream::new(self.engine.clone());
     }
 
-    /// Returns the stream offset of the first byte the stream must keep.
-    fn tail_start(&self) -> u64 {
-        self.pos.saturating_sub(self.engine.inner.max_window as u64)
+    /// Returns the stream offset of the first undecided position.
+    fn pos(&self) -> u64 {
+        self.total - u64::from(self.undecided)
     }
 
-    /// Gives back tail capacity that a long undecided value needed, once
-    /// it is no longer needed, so an idle stream stays small.
-    fn shrink_tail(&mut self) {
-        // Four times the need leaves room for the usual swings (a small
-        // fragment's bytes, a short undecided value) without reallocating.
-        let floor = TAIL_CAPACITY.max(self.tail.len());
-        if self.tail.capacity() > 4 * floor {
-            self.tail.shrink_to(floor);
+    /// Returns the bytes kept from the last calls, which end at offset
+    /// `total`.
+    fn tail(&self) -> &[u8] {
+        match &self.spill {
+            Some(spill) if self.inline_len == SPILLED => &spill.tail,
+            _ => &self.inline[..usize::from(self.inline_len)],
+        }
+    }
+
+    /// Sets up `state` as the scan left it at the end of the last call.
+    fn load(&self, state: &mut ScanState) {
+        let pos = self.pos();
+        state.last_end = pos + u64::from(self.overlap);
+        state.contexts.clear();
+        state.contexts.push_back((pos, self.context));
+        match (self.changes, &self.spill) {
+            (0, _) => {}
+            (1, _) => {
+                let at = self.total - u64::from(self.change_back);
+                state.contexts.push_back((at, self.change_context));
+            }
+            (_, Some(spill)) => state.contexts.extend(&spill.contexts),
+            (_, None) => unreachable!("context changes without a spill"),
+        }
+    }
+
+    /// Keeps what the next call needs: the first undecided position
+    /// `pos`, the overlap and contexts from `state`, and `tail`, the
+    /// bytes that end at offset `total`.
+    fn store(&mut self, pos: u64, state: &mut ScanState, tail: &[u8]) {
+        state.prune(pos);
+        // Differences from `total` fit in `u32`: a position stays
+        // undecided for at most `MAX_MATCH_LEN` plus two bytes, or the
+        // first bytes of an HTTP message.
+        let total = self.total;
+        let back = |at: u64| (total - at) as u32;
+        self.undecided = back(pos);
+        self.overlap = state.last_end.saturating_sub(pos) as u32;
+        self.context = state.context_at(pos);
+        let first_change =
+            state.contexts.partition_point(|&(at, _)| at <= pos);
+        let changes = state.contexts.len() - first_change;
+        self.changes = changes.min(usize::from(u8::MAX)) as u8;
+        if changes == 1 {
+            let (at, context) = state.contexts[first_change];
+            self.change_back = back(at);
+            self.change_context = context;
+        }
+        if tail.len() <= INLINE_TAIL {
+            self.inline[..tail.len()].copy_from_slice(tail);
+            self.inline_len = tail.len() as u8;
+        } else {
+            self.inline_len = SPILLED;
+        }
+        // The spill is given back as soon as the fixed fields suffice,
+        // so an idle stream holds no heap memory.
+        if changes <= 1 && self.inline_len != SPILLED {
+            self.spill = None;
+            return;
+        }
+        let spill = self.spill.get_or_insert_with(Box::default);
+        spill.contexts.clear();
+        if changes > 1 {
+            spill.contexts.extend(state.contexts.range(first_change..));
+        }
+        spill.tail.clear();
+        if self.inline_len == SPILLED {
+            spill.tail.extend_from_slice(tail);
         }
     }
 }
@@ -323,12 +416,20 @@ impl fmt::Debug for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
             .field("offset", &self.total)
-            .field("decided", &self.pos)
+            .field("decided", &self.pos())
             .field("finished", &self.finished)
             .finish()
     }
 }
 
-/// The tail capacity a stream shrinks back to: the default hotword window
-/// and a few undecided bytes.
-const TAIL_CAPACITY: usize = 48;
+/// The largest fragment scanned together with the tail in one buffer,
+/// rather than in place.
+const SMALL_FRAGMENT: usize = 256;
+
+/// Returns the stream offset of the first byte a stream must keep when
+/// its first undecided position is `pos`.
+fn tail_start(pos: u64, window: u64) -> u64 {
+    pos.saturating_sub(window)
+}
+
+const _: () = assert!(INLINE_TAIL < SPILLED as usize);
