@@ -566,7 +566,7 @@ impl Inner {
                 self.dfa.next_state(cache, sid, bytes[i])
             } else if eof {
                 self.dfa.next_eoi_state(cache, sid)
-            } else if self.any_live_next(cache, sid) {
+            } else if self.any_live_next(cache, sid, bytes[i - 1]) {
                 // The automaton is still alive at the end of the bytes at
                 // hand: a longer match may follow.
                 return Err(NeedMore);
@@ -603,8 +603,18 @@ impl Inner {
     }
 
     /// Returns whether some byte leads from `sid` to a live state, so a
-    /// longer match might follow.
-    fn any_live_next(&self, cache: &mut Cache, sid: LazyStateID) -> bool {
+    /// longer match might follow. `likely` is tried first: the byte that
+    /// led to `sid`, since runs of one class (digits, letters) are common.
+    fn any_live_next(
+        &self,
+        cache: &mut Cache,
+        sid: LazyStateID,
+        likely: u8,
+    ) -> bool {
+        if self.dfa.next_state(cache, sid, likely).is_ok_and(|s| !s.is_dead())
+        {
+            return true;
+        }
         for class in self.dfa.byte_classes().representatives(..) {
             let Some(byte) = class.as_u8() else { continue };
             match self.dfa.next_state(cache, sid, byte) {

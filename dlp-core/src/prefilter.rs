@@ -70,7 +70,7 @@ const TRIGGER_CLASSES: usize = CLASSES.len() + 1;
 
 /// The maximum number of classes an engine keeps: the trigger classes,
 /// then the lead class of each group.
-const MAX_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
+pub(crate) const MAX_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
 
 /// The masks of the classes of an engine over one 64-byte block: bit i of
 /// entry c is set when byte i of the block is in class c.
@@ -154,8 +154,16 @@ pub(crate) fn word_mask(haystack: &[u8], at: usize) -> u64 {
     const WORD: [(u8, u8); 3] = [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];
     let Some(block) = haystack.get(at..) else { return 0 };
     #[cfg(target_arch = "x86_64")]
-    if block.len() >= 64 {
-        return x86::mask64(block, WORD);
+    {
+        if block.len() >= 64 {
+            return x86::mask64(block, WORD);
+        }
+        if !block.is_empty() {
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            let valid = (1u64 << block.len()) - 1;
+            return x86::mask64(&padded, WORD) & valid;
+        }
     }
     let mut mask = 0;
     for (i, &byte) in block.iter().take(64).enumerate() {
@@ -303,8 +311,16 @@ fn count64(mask: u128) -> u32 {
 /// exact, which covers a span of at most `64 - gap` bytes.
 #[inline]
 fn cluster(mask: u64, gap: usize) -> u128 {
-    // A closing: spreading each set bit `gap` places up, then keeping the
-    // bits whose next `gap` bits are all set, fills the short gaps only.
+    let closed = closing(u128::from(mask), gap) as u64;
+    low_bits((!(closed | mask)).trailing_zeros() as usize)
+}
+
+/// Returns the bits of the gaps of at most `gap` clear bits between set
+/// bits of `mask` (a morphological closing): spreading each set bit `gap`
+/// places up, then keeping the bits whose next `gap` bits are all set,
+/// fills the short gaps only.
+#[inline]
+fn closing(mask: u128, gap: usize) -> u128 {
     let mut spread = mask;
     for k in 1..=gap {
         spread |= mask << k;
@@ -313,7 +329,23 @@ fn cluster(mask: u64, gap: usize) -> u128 {
     for k in 1..=gap {
         closed &= spread >> k;
     }
-    low_bits((!(closed | mask)).trailing_zeros() as usize)
+    closed
+}
+
+/// Returns the mask whose bit i is set when bits `i..i + len` of `mask`
+/// are all set.
+#[inline]
+fn run_starts(mask: u128, len: usize) -> u128 {
+    let mut acc = mask;
+    let mut width = 1;
+    while width * 2 <= len {
+        acc &= acc >> width;
+        width *= 2;
+    }
+    if width < len {
+        acc &= acc >> (len - width);
+    }
+    acc
 }
 
 /// Returns a mask of the `n` lowest bits.
@@ -382,9 +414,36 @@ impl Triggers {
     #[inline]
     fn masks(&self, haystack: &[u8], at: usize, count: usize) -> BlockMasks {
         let mut masks = [0; MAX_CLASSES];
+        let block = haystack.get(at..).unwrap_or_default();
+        if block.len() < 64 {
+            // A few bytes are looked up one by one; a longer short block
+            // is copied once into a full one for all the classes, and its
+            // padding bits are cleared.
+            if block.len() <= 16 {
+                for (i, &byte) in block.iter().enumerate() {
+                    for (mask, class) in
+                        masks.iter_mut().zip(&self.classes).take(count)
+                    {
+                        if let Some(class) = class {
+                            let member = class.member[usize::from(byte)];
+                            *mask |= u64::from(member) << i;
+                        }
+                    }
+                }
+                return masks;
+            }
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            let valid = (1u64 << block.len()) - 1;
+            let mut masks = self.masks(&padded, 0, count);
+            for mask in &mut masks {
+                *mask &= valid;
+            }
+            return masks;
+        }
         for (mask, class) in masks.iter_mut().zip(&self.classes).take(count) {
             if let Some(class) = class {
-                *mask = class.mask64(haystack, at);
+                *mask = class.mask64(block, 0);
             }
         }
         masks
@@ -439,6 +498,60 @@ impl Triggers {
             let lead = test.lead.map(|lead| window(block, after, lead) >> off);
             test.may_pass(ahead, known, lead)
         })
+    }
+
+    /// Returns a mask of the positions of a 128-byte window (bit i for
+    /// byte i) that [`Triggers::may_pass`] may accept when only its first
+    /// `known` bytes are at hand: a cheaper test of all the positions at
+    /// once, run first. `block` and `after` come from
+    /// [`Triggers::all_masks`].
+    ///
+    /// Per group, a position needs a trigger byte, or a missing byte,
+    /// within its lookback and none before its skip, and when the group
+    /// has a lead class, its run of lead bytes must end at a trigger byte
+    /// or a missing byte. The distances of the lead run are left to
+    /// `may_pass`.
+    #[inline]
+    pub(crate) fn may_pass_mask(
+        &self,
+        block: &BlockMasks,
+        after: &BlockMasks,
+        known: usize,
+    ) -> u128 {
+        let unknown = !low_bits(known);
+        let mut pass = 0;
+        for test in &self.tests {
+            let class = window(block, after, test.class) & !unknown;
+            let targets = class | unknown;
+            let mut ok =
+                smear_back(targets >> test.skip, test.lookback - test.skip);
+            for k in 0..test.skip {
+                ok &= !(class >> k);
+            }
+            if let Some(lead) = test.lead {
+                let lead = window(block, after, lead) & !unknown;
+                // The run of lead bytes from a position ends at the first
+                // byte that is not one; it must be a target. Bit-reversed,
+                // an addition carries from the byte before a good end
+                // through the run.
+                let good = (!lead & targets).reverse_bits();
+                let lead = lead.reverse_bits();
+                let seeds = (good << 1) & lead;
+                let runs = (lead.wrapping_add(seeds) ^ lead) & lead;
+                ok &= (good | runs).reverse_bits();
+            }
+            if let (Some(gap), true) = (test.gap, test.min_count > 1) {
+                // The cluster at a position holds `min_count` trigger or
+                // missing bytes, so once its short gaps are filled it is
+                // a run of at least that many bits.
+                ok &= run_starts(
+                    targets | closing(targets, gap),
+                    test.min_count as usize,
+                );
+            }
+            pass |= ok;
+        }
+        pass
     }
 
     /// Derives the triggers of every pattern of `dfa`, which must have been
@@ -959,8 +1072,8 @@ impl Walk<'_> {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8,
-        _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
     };
 
     /// Returns the bit mask of bytes of `block[..64]` in `ranges`.
@@ -1001,15 +1114,16 @@ mod x86 {
                 unsafe { _mm_loadu_si128(ptr.add(16 * k) as *const __m128i) };
             let mut any = _mm_set1_epi8(0);
             for &(low, high) in &ranges {
-                let ge = _mm_cmpeq_epi8(
-                    _mm_max_epu8(v, _mm_set1_epi8(low as i8)),
-                    v,
-                );
-                let le = _mm_cmpeq_epi8(
-                    _mm_min_epu8(v, _mm_set1_epi8(high as i8)),
-                    v,
-                );
-                any = _mm_or_si128(any, _mm_and_si128(ge, le));
+                let hit = if low == high {
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(low as i8))
+                } else {
+                    // `low <= v <= high` as `v - low <= high - low`,
+                    // unsigned and wrapping.
+                    let offset = _mm_sub_epi8(v, _mm_set1_epi8(low as i8));
+                    let width = _mm_set1_epi8(high.wrapping_sub(low) as i8);
+                    _mm_cmpeq_epi8(_mm_min_epu8(offset, width), offset)
+                };
+                any = _mm_or_si128(any, hit);
             }
             let bits = _mm_movemask_epi8(any) as u32 as u64;
             mask |= bits << (16 * k);
@@ -1020,7 +1134,68 @@ mod x86 {
 
 #[cfg(test)]
 mod tests {
-    use super::{low_bits, smear_back};
+    use proptest::prelude::*;
+
+    use super::{low_bits, smear_back, BlockMasks, MAX_CLASSES};
+
+    fn block_masks() -> impl Strategy<Value = BlockMasks> {
+        // Sparse, dense and arbitrary masks per class.
+        let mask = prop_oneof![
+            any::<u64>(),
+            any::<u64>().prop_map(|m| m & m.rotate_left(7)),
+            any::<u64>().prop_map(|m| m | m.rotate_left(11)),
+            Just(0u64),
+            Just(u64::MAX),
+        ];
+        prop::array::uniform7(mask)
+    }
+
+    proptest! {
+        /// The test of all positions at once never rejects a position
+        /// that the test of one position accepts.
+        #[test]
+        fn may_pass_mask_keeps_every_passing_position(
+            block in block_masks(),
+            after in block_masks(),
+            known in 0usize..=130,
+            custom in any::<bool>(),
+        ) {
+            let engine = if custom {
+                crate::Engine::from_toml(CUSTOM, "custom").unwrap()
+            } else {
+                crate::Engine::builtin()
+            };
+            let triggers = &engine.inner.triggers;
+            let mask = triggers.may_pass_mask(&block, &after, known);
+            for off in 0..known.min(66) {
+                let one = triggers.may_pass(&block, &after, off as u32, known - off);
+                prop_assert!(
+                    !one || (mask >> off) & 1 == 1,
+                    "position {} passes alone, not in the mask {:#x}", off, mask
+                );
+            }
+        }
+    }
+
+    /// Groups with a skip, a lead class and a fallback class.
+    const CUSTOM: &str = r#"
+[[sensor]]
+name = "custom"
+[[sensor.rule]]
+name = "ticket"
+[[sensor.rule.pattern]]
+value = 'TCK-[0-9]{6}'
+[[sensor.rule]]
+name = "handle"
+[[sensor.rule.pattern]]
+value = '[a-z]{1,8}@[a-z]{2,4}'
+[[sensor.rule]]
+name = "word"
+[[sensor.rule.pattern]]
+value = 'secret[a-z]{2}'
+"#;
+
+    const _: () = assert!(MAX_CLASSES == 7);
 
     /// The built-in sensors get the groups the module documentation
     /// describes: nine digits within a NIR's length, an IBAN's two letters
@@ -1051,7 +1226,7 @@ mod tests {
     #[test]
     fn gaps_between_digits() {
         let digits: [bool; 256] =
-            std::array::from_fn(|b| (b'0'..=b'9').contains(&(b as u8)));
+            std::array::from_fn(|b| (b as u8).is_ascii_digit());
         let gap = |pattern: &str| super::counts(pattern, &digits).2;
         assert_eq!(gap("[0-9]{3}-[0-9]{2}-[0-9]{4}"), Some(1));
         assert_eq!(gap("[0-9]{4}(?:[ .-]?[0-9]{4}){3}"), Some(1));

@@ -159,7 +159,11 @@ impl Scan<'_> {
         };
         let boundary_only = !inner.starts_anywhere();
         let mut block = next;
-        let mut masks = triggers.block_masks(bytes, block);
+        let mut masks = if block < filtered_end {
+            triggers.block_masks(bytes, block)
+        } else {
+            [0; crate::prefilter::MAX_CLASSES]
+        };
         while block < filtered_end {
             let after = triggers.block_masks(bytes, block + 64);
             let mut candidates = triggers.reached(&masks, &after);
@@ -201,6 +205,8 @@ impl Scan<'_> {
                 "the unfiltered positions exceed the reach"
             );
             let mut candidates = u128::MAX >> (128 - width);
+            candidates &=
+                triggers.may_pass_mask(&masks, &after, bytes.len() - first);
             if boundary_only {
                 let words = u128::from(after_word(bytes, first))
                     | u128::from(after_word(bytes, first + 64)) << 64;
