@@ -168,7 +168,14 @@ fn run_corpus(
         time_median(runs, || dlp_stream_count(&engine, bytes, 1460)),
     );
     stream.missing = Some(dlp_missing);
-    stream.state_size = Some(stream_state_size(&engine, bytes, 1460));
+    let (state, share, largest) = stream_state_size(&engine, bytes, 1460);
+    stream.state_size = Some(state);
+    notes.push(format!(
+        "{name}: dlp stream-1460 state: {state} B at the end; over {} B \
+         after {:.2}% of the calls (largest {largest} B)",
+        std::mem::size_of::<dlp_core::Stream>(),
+        share * 100.0,
+    ));
     rows.push(stream);
     if corpus.kind != CorpusKind::Custom {
         let slice = &bytes[..options.slice.min(bytes.len())];
@@ -184,8 +191,15 @@ fn run_corpus(
                     dlp_stream_count(&engine, slice, fragment)
                 }),
             );
-            small.state_size =
-                Some(stream_state_size(&engine, slice, fragment));
+            let (state, share, largest) =
+                stream_state_size(&engine, slice, fragment);
+            small.state_size = Some(state);
+            notes.push(format!(
+                "{name}: dlp stream-{fragment} state: {state} B at the end; \
+                 over {} B after {:.2}% of the calls (largest {largest} B)",
+                std::mem::size_of::<dlp_core::Stream>(),
+                share * 100.0,
+            ));
             rows.push(small);
         }
     }
@@ -227,15 +241,29 @@ fn run_corpus(
 }
 
 /// Returns `Stream::state_size` after streaming `bytes` in `fragment`
-/// pieces (the tail and context list are at their working size then).
-fn stream_state_size(engine: &Engine, bytes: &[u8], fragment: usize) -> usize {
+/// pieces, and the share of the calls after which it was larger (a
+/// long value undecided at the cut spills the tail to the heap).
+fn stream_state_size(
+    engine: &Engine,
+    bytes: &[u8],
+    fragment: usize,
+) -> (usize, f64, usize) {
     let mut stream = engine.stream();
+    let mut calls = 0usize;
+    let mut larger = 0usize;
+    let mut largest = 0;
+    let fixed = std::mem::size_of::<dlp_core::Stream>();
     for piece in bytes.chunks(fragment) {
         stream
             .feed(piece, |_| std::ops::ControlFlow::Continue(()))
             .expect("stream is open");
+        calls += 1;
+        let size = stream.state_size();
+        larger += usize::from(size > fixed);
+        largest = largest.max(size);
     }
-    stream.state_size()
+    let share = larger as f64 / calls.max(1) as f64;
+    (stream.state_size(), share, largest)
 }
 
 #[cfg(feature = "hyperscan")]
