@@ -39,7 +39,7 @@ const TRANSFER_ENCODING: &[u8] = b"transfer-encoding";
 /// `chunked` as the low seven bytes of a big-endian `u64`.
 const CHUNKED: u64 = u64::from_be_bytes(*b"\0chunked");
 
-/// The most digits a `Content-Length` value may have.
+/// The maximum number of digits in a `Content-Length` value.
 const MAX_LENGTH_DIGITS: u8 = 18;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +68,9 @@ enum Phase {
     Trailer,
 }
 
-/// Where the parser is in the current line. Carriage returns are ignored
-/// everywhere, and `name` counts the bytes of a name or value read.
+/// The parser's position in the current header field line. Carriage
+/// returns are ignored everywhere, and `HttpTracker::count` counts the
+/// bytes of a name or value read.
 ///
 /// A field is read as its name and value with surrounding spaces, tabs
 /// and form feeds trimmed, like `str::trim_ascii` would.
@@ -114,12 +115,12 @@ pub(crate) struct HttpTracker {
     length: u64,
     /// The `Content-Length` value being read, the last bytes of a
     /// `Transfer-Encoding` value, or the chunk size being read.
-    acc: u64,
+    accumulator: u64,
     detect: [u8; DETECT_LEN],
     phase: Phase,
     line: Line,
     /// Bytes of the name or value read so far in `line`.
-    name: u8,
+    count: u8,
     detect_len: u8,
     flags: u8,
     current: Context,
@@ -129,11 +130,11 @@ impl HttpTracker {
     pub(crate) fn new() -> HttpTracker {
         HttpTracker {
             length: 0,
-            acc: 0,
+            accumulator: 0,
             detect: [0; DETECT_LEN],
             phase: Phase::Detect,
             line: Line::Empty,
-            name: 0,
+            count: 0,
             detect_len: 0,
             flags: 0,
             current: Context::Packet,
@@ -353,7 +354,7 @@ impl HttpTracker {
         self.line = match self.line {
             Line::Empty | Line::Lead if space => Line::Lead,
             Line::Empty | Line::Lead => {
-                self.name = 1;
+                self.count = 1;
                 match lower {
                     b'c' => Line::LengthName,
                     b't' => Line::EncodingName,
@@ -366,7 +367,7 @@ impl HttpTracker {
                 } else {
                     (TRANSFER_ENCODING, Line::EncodingNameEnd)
                 };
-                let read = usize::from(self.name);
+                let read = usize::from(self.count);
                 if read == want.len() {
                     if byte == b':' {
                         self.start_value(end)
@@ -376,7 +377,7 @@ impl HttpTracker {
                         Line::Other
                     }
                 } else if want[read] == lower {
-                    self.name += 1;
+                    self.count += 1;
                     self.line
                 } else {
                     Line::Other
@@ -387,15 +388,16 @@ impl HttpTracker {
                 self.start_value(self.line)
             }
             Line::LengthValue if byte.is_ascii_digit() => {
-                if self.name == MAX_LENGTH_DIGITS {
+                if self.count == MAX_LENGTH_DIGITS {
                     Line::Other
                 } else {
-                    self.acc = self.acc * 10 + u64::from(byte - b'0');
-                    self.name += 1;
+                    self.accumulator =
+                        self.accumulator * 10 + u64::from(byte - b'0');
+                    self.count += 1;
                     Line::LengthValue
                 }
             }
-            Line::LengthValue if space && self.name == 0 => Line::LengthValue,
+            Line::LengthValue if space && self.count == 0 => Line::LengthValue,
             Line::LengthValue | Line::LengthValueEnd if space => {
                 Line::LengthValueEnd
             }
@@ -406,9 +408,9 @@ impl HttpTracker {
                 // Whitespace inside the value shifts in a zero byte,
                 // which no `chunked` suffix contains.
                 if self.line == Line::EncodingValueSpace {
-                    self.acc <<= 8;
+                    self.accumulator <<= 8;
                 }
-                self.acc = (self.acc << 8) | u64::from(lower);
+                self.accumulator = (self.accumulator << 8) | u64::from(lower);
                 Line::EncodingValue
             }
             _ => Line::Other,
@@ -418,8 +420,8 @@ impl HttpTracker {
     /// Starts reading the value of the field whose name ended in state
     /// `name_end`.
     fn start_value(&mut self, name_end: Line) -> Line {
-        self.acc = 0;
-        self.name = 0;
+        self.accumulator = 0;
+        self.count = 0;
         if name_end == Line::LengthNameEnd {
             Line::LengthValue
         } else {
@@ -434,10 +436,10 @@ impl HttpTracker {
         let line = std::mem::replace(&mut self.line, Line::Empty);
         match line {
             Line::Empty => self.start_body(at + 1, out),
-            Line::LengthValue if self.name > 0 => self.set_length(),
+            Line::LengthValue if self.count > 0 => self.set_length(),
             Line::LengthValueEnd => self.set_length(),
             Line::EncodingValue | Line::EncodingValueSpace => {
-                let suffix = self.acc & 0x00FF_FFFF_FFFF_FFFF;
+                let suffix = self.accumulator & 0x00FF_FFFF_FFFF_FFFF;
                 if suffix == CHUNKED {
                     self.flags |= CHUNKED_BODY;
                 } else {
@@ -449,7 +451,7 @@ impl HttpTracker {
     }
 
     fn set_length(&mut self) {
-        self.length = self.acc;
+        self.length = self.accumulator;
         self.flags |= HAS_LENGTH;
     }
 
@@ -476,7 +478,7 @@ impl HttpTracker {
 
     fn start_chunk_size(&mut self) {
         self.phase = Phase::ChunkSize;
-        self.acc = 0;
+        self.accumulator = 0;
         self.flags &= !(CHUNK_DIGITS | CHUNK_EXT);
     }
 
@@ -491,20 +493,21 @@ impl HttpTracker {
                 if self.flags & CHUNK_DIGITS == 0 {
                     // Not chunk framing after all: treat the rest as body.
                     self.phase = Phase::BodyToEnd;
-                } else if self.acc == 0 {
+                } else if self.accumulator == 0 {
                     self.phase = Phase::Trailer;
                     self.line = Line::Empty;
                 } else {
                     self.phase = Phase::ChunkData;
-                    self.length = self.acc;
+                    self.length = self.accumulator;
                 }
             }
             b'\r' => {}
             b';' => self.flags |= CHUNK_EXT,
             _ if self.flags & CHUNK_EXT != 0 => {}
             _ => match (byte as char).to_digit(16) {
-                Some(digit) if self.acc < (1 << 56) => {
-                    self.acc = self.acc * 16 + u64::from(digit);
+                Some(digit) if self.accumulator < (1 << 56) => {
+                    self.accumulator =
+                        self.accumulator * 16 + u64::from(digit);
                     self.flags |= CHUNK_DIGITS;
                 }
                 _ => {
@@ -595,13 +598,13 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
         length: &mut Option<u64>,
         chunked: &mut bool,
     ) {
-        let kept: Vec<u8> =
+        let without_cr: Vec<u8> =
             line.iter().copied().filter(|&b| b != b'\r').collect();
-        let Some(colon) = kept.iter().position(|&b| b == b':') else {
+        let Some(colon) = without_cr.iter().position(|&b| b == b':') else {
             return;
         };
-        let name = kept[..colon].trim_ascii();
-        let value = kept[colon + 1..].trim_ascii();
+        let name = without_cr[..colon].trim_ascii();
+        let value = without_cr[colon + 1..].trim_ascii();
         if name.eq_ignore_ascii_case(b"content-length") {
             let digits = value.iter().all(u8::is_ascii_digit);
             if digits && !value.is_empty() && value.len() <= 18 {

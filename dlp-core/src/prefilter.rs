@@ -316,9 +316,9 @@ fn cluster(mask: u64, gap: usize) -> u128 {
 }
 
 /// Returns the bits of the gaps of at most `gap` clear bits between set
-/// bits of `mask` (a morphological closing): spreading each set bit `gap`
-/// places up, then keeping the bits whose next `gap` bits are all set,
-/// fills the short gaps only.
+/// bits of `mask` (a morphological closing). Each set bit is spread `gap`
+/// places up, then only the bits whose next `gap` bits are all set are
+/// kept, which fills the short gaps only.
 #[inline]
 fn closing(mask: u128, gap: usize) -> u128 {
     let mut spread = mask;
@@ -416,7 +416,7 @@ impl Triggers {
         let mut masks = [0; MAX_CLASSES];
         let block = haystack.get(at..).unwrap_or_default();
         if block.len() < 64 {
-            // A few bytes are looked up one by one; a longer short block
+            // A few bytes are looked up one by one. A longer short block
             // is copied once into a full one for all the classes, and its
             // padding bits are cleared.
             if block.len() <= 16 {
@@ -506,10 +506,12 @@ impl Triggers {
     /// once, run first. `block` and `after` come from
     /// [`Triggers::all_masks`].
     ///
-    /// Per group, a position needs a trigger byte, or a missing byte,
-    /// within its lookback and none before its skip, and when the group
-    /// has a lead class, its run of lead bytes must end at a trigger byte
-    /// or a missing byte. The distances of the lead run are left to
+    /// Per group, a position needs a trigger byte or a missing byte within
+    /// its lookback, and no trigger byte before its skip. When the group
+    /// has a lead class, the run of lead bytes at the position must end at
+    /// a trigger byte or a missing byte. When it counts trigger bytes, the
+    /// position must start a run of at least that many trigger or missing
+    /// bytes once short gaps are filled. The exact distances are left to
     /// `may_pass`.
     #[inline]
     pub(crate) fn may_pass_mask(
@@ -530,10 +532,10 @@ impl Triggers {
             }
             if let Some(lead) = test.lead {
                 let lead = window(block, after, lead) & !unknown;
-                // The run of lead bytes from a position ends at the first
-                // byte that is not one; it must be a target. Bit-reversed,
-                // an addition carries from the byte before a good end
-                // through the run.
+                // The run of lead bytes at a position ends at the first
+                // other byte, which must be a target. Bit-reversed, an
+                // addition carries from the byte before a good end through
+                // the run.
                 let good = (!lead & targets).reverse_bits();
                 let lead = lead.reverse_bits();
                 let seeds = (good << 1) & lead;
@@ -541,9 +543,9 @@ impl Triggers {
                 ok &= (good | runs).reverse_bits();
             }
             if let (Some(gap), true) = (test.gap, test.min_count > 1) {
-                // The cluster at a position holds `min_count` trigger or
-                // missing bytes, so once its short gaps are filled it is
-                // a run of at least that many bits.
+                // The cluster at a position contains `min_count` trigger
+                // or missing bytes, so once its short gaps are filled it
+                // is a run of at least that many bits.
                 ok &= run_starts(
                     targets | closing(targets, gap),
                     test.min_count as usize,
@@ -1168,9 +1170,9 @@ mod tests {
             let triggers = &engine.inner.triggers;
             let mask = triggers.may_pass_mask(&block, &after, known);
             for off in 0..known.min(66) {
-                let one = triggers.may_pass(&block, &after, off as u32, known - off);
+                let alone = triggers.may_pass(&block, &after, off as u32, known - off);
                 prop_assert!(
-                    !one || (mask >> off) & 1 == 1,
+                    !alone || (mask >> off) & 1 == 1,
                     "position {} passes alone, not in the mask {:#x}", off, mask
                 );
             }

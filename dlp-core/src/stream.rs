@@ -50,11 +50,13 @@ impl std::error::Error for StreamError {}
 /// A fragment is scanned in place and not retained. Between calls the
 /// stream keeps its offsets, the end of the last match, the HTTP context
 /// of the current message and a tail: the bytes from the hotword window
-/// before the first undecided position on. The tail is usually a few dozen
-/// bytes, and at most the longest match plus the hotword window, plus two.
-/// See [`Stream::state_size`]. The scratch space for the automaton belongs to
-/// the engine, so a stream may be moved between threads but is used by
-/// one thread at a time.
+/// before the first undecided position on. All of it fits in the 128-byte
+/// struct (on 64-bit targets) while the tail is at most 55 bytes, the
+/// usual case. A longer tail, at most the longest match plus the hotword
+/// window plus two bytes, is moved to the heap and back once the value at
+/// the cut is decided. See [`Stream::state_size`]. The scratch space for
+/// the automaton belongs to the engine, so a stream may be moved between
+/// threads but is used by one thread at a time.
 ///
 /// # Example
 ///
@@ -107,8 +109,8 @@ pub struct Stream {
     spill: Option<Box<Spill>>,
 }
 
-/// What a stream holds when its fixed fields are too small: a long
-/// undecided value, or several context changes after it.
+/// The heap part of a stream's state, used when its fixed fields are too
+/// small: for a long undecided value, or several context changes after it.
 #[derive(Clone, Default)]
 struct Spill {
     tail: Vec<u8>,
@@ -116,8 +118,8 @@ struct Spill {
     contexts: Vec<(u64, Context)>,
 }
 
-/// The tail bytes a stream holds without allocating: what makes the
-/// stream 128 bytes on 64-bit targets.
+/// The number of tail bytes a stream keeps inline. With them the stream
+/// is 128 bytes on 64-bit targets.
 const INLINE_TAIL: usize = 55;
 
 /// `Stream::inline_len` when the tail is in the spill.
@@ -160,7 +162,7 @@ impl Stream {
 
     /// Returns the bytes the stream keeps between calls: the struct
     /// itself (128 bytes on 64-bit targets, tail included) and, while a
-    /// long value is undecided, the heap space that holds it.
+    /// long value is undecided, the heap space that contains it.
     pub fn state_size(&self) -> usize {
         let spill = self.spill.as_ref().map_or(0, |spill| {
             std::mem::size_of::<Spill>()
@@ -371,6 +373,7 @@ impl Stream {
     /// bytes that end at offset `total`.
     fn store(&mut self, pos: u64, state: &mut ScanState, tail: &[u8]) {
         state.prune(pos);
+
         // Differences from `total` fit in `u32`: a position stays
         // undecided for at most `MAX_MATCH_LEN` plus two bytes, or the
         // first bytes of an HTTP message.
@@ -388,14 +391,16 @@ impl Stream {
             self.change_back = back(at);
             self.change_context = context;
         }
+
         if tail.len() <= INLINE_TAIL {
             self.inline[..tail.len()].copy_from_slice(tail);
             self.inline_len = tail.len() as u8;
         } else {
             self.inline_len = SPILLED;
         }
+
         // The spill is given back as soon as the fixed fields suffice,
-        // so an idle stream holds no heap memory.
+        // so an idle stream uses no heap memory.
         if changes <= 1 && self.inline_len != SPILLED {
             self.spill = None;
             return;
