@@ -356,15 +356,14 @@ impl Inner {
                     if k == primary {
                         continue;
                     }
-                    let regex = meta::Regex::builder()
-                        .syntax(sensor::syntax_config())
+                    let regex = sensor::check_regex_builder()
                         .build(&pattern.regex)
                         .map_err(|err| {
                             in_rule(Error::new(
                                 &origin,
                                 ErrorKind::InvalidRegex {
                                     pattern: pattern.regex.clone(),
-                                    message: err.to_string(),
+                                    message: sensor::check_regex_error(&err),
                                 },
                             ))
                         })?;

@@ -36,7 +36,8 @@
 //!   and at least one; a stream carries that many bytes, plus the largest
 //!   hotword window ([`MAX_HOTWORD_WINDOW`]), between fragments.
 //! - An engine holds at most [`MAX_PATTERNS`] rules, and its automaton at
-//!   most [`MAX_ENGINE_SIZE`] bytes.
+//!   most [`MAX_ENGINE_SIZE`] bytes. The regex of each pattern, used for
+//!   value checks, compiles to at most [`MAX_CHECK_SIZE`] bytes.
 //! - Matching is linear in the haystack: each start position runs the
 //!   automaton over at most [`Engine::max_match_len`] bytes, and positions
 //!   inside a reported match are skipped.
@@ -61,7 +62,7 @@ pub use crate::engine::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::sensor::{
     Boundary, Confidence, Context, Mask, Pattern, Rule, Sensor, Severity,
-    DEFAULT_HOTWORD_WINDOW, MAX_HOTWORD_WINDOW,
+    DEFAULT_HOTWORD_WINDOW, MAX_CHECK_SIZE, MAX_HOTWORD_WINDOW,
 };
 pub use crate::stream::{Stream, StreamError};
 

@@ -491,36 +491,65 @@ fn check_regex(
         Error::new(origin, kind)
     };
     let hir = parse_hir(pattern).map_err(invalid)?;
-    // The meta regex is what value checks use; building it here catches
-    // size limits too.
-    meta::Regex::builder()
-        .syntax(syntax_config())
-        .build(pattern)
-        .map_err(|err| invalid(err.to_string()))?;
-    if !finds_spans {
-        return Ok(());
-    }
-    let props = hir.properties();
-    if props.minimum_len().unwrap_or(0) == 0 {
-        let kind = ErrorKind::EmptyPattern { pattern: pattern.to_string() };
-        return Err(Error::new(origin, kind));
-    }
-    match props.maximum_len() {
-        None => {
+    // The length checks come first: they need only the syntax tree, and a
+    // pattern with huge repetition counts would take long to compile.
+    if finds_spans {
+        let props = hir.properties();
+        if props.minimum_len().unwrap_or(0) == 0 {
             let kind =
-                ErrorKind::UnboundedPattern { pattern: pattern.to_string() };
-            Err(Error::new(origin, kind))
+                ErrorKind::EmptyPattern { pattern: pattern.to_string() };
+            return Err(Error::new(origin, kind));
         }
-        Some(max_len) if max_len > MAX_MATCH_LEN => {
-            let kind = ErrorKind::PatternTooLong {
-                pattern: pattern.to_string(),
-                max_len,
-            };
-            Err(Error::new(origin, kind))
+        match props.maximum_len() {
+            None => {
+                let kind = ErrorKind::UnboundedPattern {
+                    pattern: pattern.to_string(),
+                };
+                return Err(Error::new(origin, kind));
+            }
+            Some(max_len) if max_len > MAX_MATCH_LEN => {
+                let kind = ErrorKind::PatternTooLong {
+                    pattern: pattern.to_string(),
+                    max_len,
+                };
+                return Err(Error::new(origin, kind));
+            }
+            Some(_) => {}
         }
-        Some(_) => Ok(()),
+    }
+    // The meta regex is what value checks use.
+    check_regex_builder()
+        .build(pattern)
+        .map_err(|err| invalid(check_regex_error(&err)))?;
+    Ok(())
+}
+
+/// Returns the builder of the regexes of value checks, with the size
+/// limit that keeps compiling them fast.
+pub(crate) fn check_regex_builder() -> meta::Builder {
+    let mut builder = meta::Regex::builder();
+    builder
+        .syntax(syntax_config())
+        .configure(meta::Config::new().nfa_size_limit(Some(MAX_CHECK_SIZE)));
+    builder
+}
+
+/// Returns the message for a value check regex that failed to build,
+/// with the fix when it exceeded the size limit.
+pub(crate) fn check_regex_error(err: &meta::BuildError) -> String {
+    match err.size_limit() {
+        Some(limit) => format!(
+            "it compiles to more than {limit} bytes; use smaller \
+             repetition counts or fewer alternatives"
+        ),
+        None => err.to_string(),
     }
 }
+
+/// The largest automaton a pattern's regex for value checks may compile
+/// to, in bytes. Values are at most [`MAX_MATCH_LEN`] bytes long, so
+/// checks rarely need more than a few kilobytes.
+pub const MAX_CHECK_SIZE: usize = 1 << 20;
 
 /// Returns the longest match `pattern` allows, in bytes. The pattern must
 /// have passed [`parse`].

@@ -4,6 +4,7 @@
 //! here is an open bug in dlp-core.
 
 use dlp_core::capture::{PushOutcome, Reassembler, ReassemblyLimits};
+use dlp_core::{Engine, ErrorKind};
 
 /// Found by the `captures` target (reassembler mode). `Reassembler::push`
 /// documents that bytes already held are kept and the overlapping part of
@@ -25,4 +26,39 @@ fn in_order_segment_keeps_held_bytes() {
 
     assert_eq!(reassembler.delivered(), 10);
     assert_eq!(stream, b"helloworld");
+}
+
+/// Found by the `sensor_definitions` target (a timeout under the address
+/// sanitizer). A pattern whose bounded repeats allow a match far over
+/// `MAX_MATCH_LEN` was compiled into a regex before its length was
+/// checked, and that compilation ran into the default size limit slowly.
+/// The length check now comes first and names the limit.
+#[test]
+fn huge_repeat_count_is_a_length_error() {
+    let text = "[[sensor]]\nname = \"email\"\n[[sensor.rule]]\n\
+        name = \"address\"\n[[sensor.rule.pattern]]\n\
+        value = '[A-Za-z0-9._%+\\-=]{1,64}@[A-Za-z0-9\\-]{1\t,63}\
+        (?:\\.[A-Za-z0-9\\=]{1,63489}){1,3}'\n";
+    let err = Engine::from_toml(text, "huge.toml").unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::PatternTooLong { .. }), "{err}");
+    assert!(err.to_string().contains("over the limit of 1024"), "{err}");
+}
+
+/// The same kind of pattern as a value check (`op = "!regex"`), which has
+/// no length limit, fails on the check regex size limit, and the message
+/// says what to change.
+#[test]
+fn huge_check_pattern_names_the_fix() {
+    let text = "[[sensor]]\nname = \"ids\"\n[[sensor.rule]]\n\
+        name = \"id\"\n[[sensor.rule.pattern]]\nvalue = '[0-9]{9}'\n\
+        [[sensor.rule.pattern]]\nop = \"!regex\"\n\
+        value = '(?:[a-z0-9]{1,60000}){1,3}'\n";
+    let err = Engine::from_toml(text, "check.toml").unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::InvalidRegex { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("smaller repetition counts"), "{message}");
+    assert!(
+        message.contains(&dlp_core::MAX_CHECK_SIZE.to_string()),
+        "{message}"
+    );
 }
