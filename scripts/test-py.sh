@@ -46,6 +46,16 @@ rm -rf "$wheels"
 "$py" -m maturin build --release --manifest-path "$root/dlp-py/Cargo.toml" \
     --out "$wheels" || fail "maturin build failed"
 
+step "checking that the source distribution contains the sensors"
+# dlp-core embeds ../sensors through the dlp-core/sensors link; an sdist
+# without those files would not build.
+"$py" -m maturin sdist --manifest-path "$root/dlp-py/Cargo.toml" \
+    --out "$wheels" || fail "maturin sdist failed"
+for name in fr_nir us_ssn credit_card iban email; do
+    tar tzf "$wheels"/dlp-*.tar.gz | grep -q "/dlp-core/sensors/$name.toml$" ||
+        fail "the sdist lacks dlp-core/sensors/$name.toml"
+done
+
 step "installing the wheel"
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall \
     --no-deps "$wheels"/dlp-*.whl || fail "the wheel did not install"
