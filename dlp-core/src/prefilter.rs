@@ -218,6 +218,7 @@ struct Test {
 
 impl Test {
     fn new(group: &Group, lead: Option<usize>) -> Test {
+        debug_assert!(group.lookback <= MAX_LOOKBACK, "{group:?}");
         let clear = low_bits(group.skip);
         let some = low_bits(group.lookback + 1) & !clear;
         let count = if group.min_count > 1 { low_bits(group.span) } else { 0 };
@@ -1010,6 +1011,11 @@ fn lookback(
     }
     // A cleared cache invalidates the state ids the walk relied on.
     if cache.clear_count() != clears {
+        return None;
+    }
+    // The walk stops at `MAX_LOOKBACK` bytes only on the first path into
+    // each state, so a state reached again deeper can exceed it.
+    if longest > MAX_LOOKBACK {
         return None;
     }
     Some((longest, lead))

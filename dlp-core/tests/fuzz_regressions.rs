@@ -62,3 +62,43 @@ fn huge_check_pattern_names_the_fix() {
         "{message}"
     );
 }
+
+/// Found by the `sensor_definitions` target (a shift overflow panic with
+/// overflow checks on). The prefilter limits how far before its first
+/// trigger byte a match may start to 64 bytes, but the walk that measured
+/// that distance remembered each state's depth from its first visit, so
+/// a pattern whose lead bytes are multi-byte characters got a distance of
+/// 256. Its masks then shifted by 128 bits or more: a panic in debug
+/// builds, and masks built with wrapped shift amounts in release builds
+/// (this value was still found there).
+#[test]
+fn multibyte_lead_run_beyond_lookback_is_found() {
+    let text = "[[sensor]]\nname = \"handle\"\n[[sensor.rule]]\n\
+        name = \"accent\"\nboundary = \"none\"\n\
+        [[sensor.rule.pattern]]\nvalue = '(?u)[a-z\u{e9}]{1,40}@x'\n";
+    let engine = Engine::from_toml(text, "accent.toml").unwrap();
+    let value = format!("{}@x", "\u{e9}".repeat(40));
+    let haystack = format!("id {value} end");
+    let spans: Vec<_> =
+        engine.scan(haystack.as_bytes()).iter().map(|m| m.span()).collect();
+    assert_eq!(spans, [3..3 + value.len() as u64]);
+
+    // The same through a stream cut inside the value.
+    let mut stream = engine.stream();
+    let mut streamed = Vec::new();
+    for piece in haystack.as_bytes().chunks(7) {
+        stream
+            .feed(piece, |m| {
+                streamed.push(m.span());
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+    }
+    stream
+        .finish(|m| {
+            streamed.push(m.span());
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(streamed, spans);
+}
