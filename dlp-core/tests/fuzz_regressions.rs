@@ -46,7 +46,7 @@ fn huge_repeat_count_is_a_length_error() {
 
 /// The same kind of pattern as a value check (`op = "!regex"`), which has
 /// no length limit, fails on the check regex size limit, and the message
-/// says what to change.
+/// names the fix.
 #[test]
 fn huge_check_pattern_names_the_fix() {
     let text = "[[sensor]]\nname = \"ids\"\n[[sensor.rule]]\n\
@@ -64,13 +64,13 @@ fn huge_check_pattern_names_the_fix() {
 }
 
 /// Found by the `sensor_definitions` target (a shift overflow panic with
-/// overflow checks on). The prefilter limits how far before its first
-/// trigger byte a match may start to 64 bytes, but the walk that measured
-/// that distance remembered each state's depth from its first visit, so
-/// a pattern whose lead bytes are multi-byte characters got a distance of
-/// 256. Its masks then shifted by 128 bits or more: a panic in debug
-/// builds, and masks built with wrapped shift amounts in release builds
-/// (this value was still found there).
+/// overflow checks on). The prefilter allows at most 64 bytes between a
+/// match's start and its first trigger byte. The walk that measured that
+/// distance stored each state's depth from its first visit, so a pattern
+/// whose lead bytes are multi-byte characters got a distance of 256. Its
+/// masks then shifted by 128 bits or more: a panic in debug builds, and
+/// masks built with wrapped shift amounts in release builds (this value
+/// was still found there).
 #[test]
 fn multibyte_lead_run_beyond_lookback_is_found() {
     let text = "[[sensor]]\nname = \"handle\"\n[[sensor.rule]]\n\
