@@ -51,8 +51,11 @@ step "checking that the source distribution contains the sensors"
 # without those files would not build.
 "$py" -m maturin sdist --manifest-path "$root/dlp-py/Cargo.toml" \
     --out "$wheels" || fail "maturin sdist failed"
+# The listing is read once: with pipefail, `tar | grep -q` fails when grep
+# stops reading early.
+listing=$(tar tzf "$wheels"/dlp-*.tar.gz) || fail "the sdist is unreadable"
 for name in fr_nir us_ssn credit_card iban email; do
-    tar tzf "$wheels"/dlp-*.tar.gz | grep -q "/dlp-core/sensors/$name.toml$" ||
+    grep -q "/dlp-core/sensors/$name.toml$" <<<"$listing" ||
         fail "the sdist lacks dlp-core/sensors/$name.toml"
 done
 
