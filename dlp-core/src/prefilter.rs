@@ -278,6 +278,31 @@ impl Test {
             >= self.min_count
     }
 
+    /// Returns the mask of the positions of a 128-byte window that may
+    /// pass the test, without the lead class: `class` holds the trigger
+    /// bytes known to be there, `targets` those that may be (`class`
+    /// plus any missing bytes). A position needs a target within its
+    /// lookback and no trigger byte before its skip. When the group
+    /// counts trigger bytes in clusters, the position must also start a
+    /// run of at least `min_count` targets once short gaps are filled:
+    /// the cluster at a match's start holds that many. The exact
+    /// distances are left to [`Test::passes`] and [`Test::may_pass`].
+    #[inline]
+    fn bulk(&self, class: u128, targets: u128) -> u128 {
+        let mut ok =
+            smear_back(targets >> self.skip, self.lookback - self.skip);
+        for k in 0..self.skip {
+            ok &= !(class >> k);
+        }
+        if let (Some(gap), true) = (self.gap, self.min_count > 1) {
+            ok &= run_starts(
+                targets | closing(targets, gap),
+                self.min_count as usize,
+            );
+        }
+        ok
+    }
+
     /// Returns whether a match of the group may start at bit 0 of
     /// `ahead`, the class mask from that position on.
     #[inline]
@@ -450,9 +475,13 @@ impl Triggers {
         masks
     }
 
-    /// Returns the positions of a block (bit i for its byte i) that a
-    /// trigger byte of some group reaches. `block` and `after` are the
-    /// masks of the block and of the 64 bytes after it.
+    /// Returns the positions of a block (bit i for its byte i) that may
+    /// pass the test of some group: a cheaper test of all the positions
+    /// at once, run before [`Triggers::passes`]. `block` and `after` are
+    /// the masks of the block and of the 64 bytes after it.
+    ///
+    /// This is [`Triggers::may_pass_mask`] with every byte known and
+    /// without the lead classes, which the block masks do not hold.
     #[inline]
     pub(crate) fn reached(
         &self,
@@ -461,8 +490,10 @@ impl Triggers {
     ) -> u64 {
         let mut reached = 0u64;
         for test in &self.tests {
-            let window = window(block, after, test.class) >> test.skip;
-            reached |= smear_back(window, test.lookback - test.skip) as u64;
+            let class = window(block, after, test.class);
+            if class != 0 {
+                reached |= test.bulk(class, class) as u64;
+            }
         }
         reached
     }
@@ -526,11 +557,7 @@ impl Triggers {
         for test in &self.tests {
             let class = window(block, after, test.class) & !unknown;
             let targets = class | unknown;
-            let mut ok =
-                smear_back(targets >> test.skip, test.lookback - test.skip);
-            for k in 0..test.skip {
-                ok &= !(class >> k);
-            }
+            let mut ok = test.bulk(class, targets);
             if let Some(lead) = test.lead {
                 let lead = window(block, after, lead) & !unknown;
                 // The run of lead bytes at a position ends at the first
@@ -542,15 +569,6 @@ impl Triggers {
                 let seeds = (good << 1) & lead;
                 let runs = (lead.wrapping_add(seeds) ^ lead) & lead;
                 ok &= (good | runs).reverse_bits();
-            }
-            if let (Some(gap), true) = (test.gap, test.min_count > 1) {
-                // The cluster at a position contains `min_count` trigger
-                // or missing bytes, so once its short gaps are filled it
-                // is a run of at least that many bits.
-                ok &= run_starts(
-                    targets | closing(targets, gap),
-                    test.min_count as usize,
-                );
             }
             pass |= ok;
         }
