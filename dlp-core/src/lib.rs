@@ -50,6 +50,7 @@ pub mod capture;
 mod engine;
 mod error;
 mod http;
+mod literal;
 mod prefilter;
 mod scan;
 mod sensor;

@@ -31,6 +31,20 @@
 //! the lead class helps too: a match's first byte of C ends the run of
 //! lead bytes at its start, so a run that ends on another byte rules the
 //! position out.
+//!
+//! Custom sensors add three kinds of trigger. A pattern with a **required
+//! literal** of three bytes or more (`ghp_`, `(?i)confidential`) is found
+//! through it (see [`crate::literal`]): the literal class marks the
+//! positions from which one of its literals starts within the pattern's
+//! offsets. A pattern that fits no class but requires one given byte
+//! (the `:` of a MAC address) puts it in the **rare class**, which is
+//! then used like the digits, counts included. Other patterns get a
+//! literal of two bytes, or else the fallback class. Last, a group that
+//! would fire on nearly every trigger byte (a short lookback and no count)
+//! gets a **body test**: every match is a run of at least its shortest
+//! length of the bytes its pattern can hold, so a position must start
+//! such a run. Numbers in text are short, so a pattern of a digit and
+//! eight more letters or digits rules most of them out.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -38,6 +52,8 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, PatternID};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::HashMap;
+
+use crate::literal::{self, Literals, MAX_LITERALS};
 
 /// The maximum lookback of a trigger class. A class that needs more is
 /// not used. The scan's 128-bit window holds a position of the block
@@ -54,8 +70,9 @@ const MAX_SPAN: usize = 64;
 const MAX_GAP: usize = 4;
 
 /// The maximum number of groups an engine keeps. Beyond it, the groups of
-/// one class merge into one with the largest lookback.
-const MAX_GROUPS: usize = 4;
+/// one class merge into one with the largest lookback; there is a slot
+/// for each class, so that merge always fits.
+const MAX_GROUPS: usize = 5;
 
 /// Trigger classes tried for each pattern, rarest in HTTP traffic first.
 /// A third class, the union of the start bytes of the patterns that fit
@@ -65,12 +82,37 @@ const CLASSES: [&[(u8, u8)]; 2] = [&[(b'@', b'@')], &[(b'0', b'9')]];
 /// The index of the fallback class in the class tables.
 const FALLBACK: usize = CLASSES.len();
 
-/// The number of trigger classes: those of `CLASSES` and the fallback.
-const TRIGGER_CLASSES: usize = CLASSES.len() + 1;
+/// The index of the literal class: not a class of bytes, but the
+/// positions where a pattern with a required literal may start, worked
+/// out by [`Starts`].
+const LITERAL: usize = CLASSES.len() + 1;
+
+/// The index of the rare class: the bytes that patterns without another
+/// trigger require one of, such as the `:` of a MAC address.
+const RARE: usize = CLASSES.len() + 2;
+
+/// The number of trigger classes: those of `CLASSES`, the fallback, the
+/// literal class and the rare class.
+const TRIGGER_CLASSES: usize = CLASSES.len() + 3;
+
+const _: () = assert!(MAX_GROUPS >= TRIGGER_CLASSES);
 
 /// The maximum number of classes an engine keeps: the trigger classes,
-/// then the lead class of each group.
-pub(crate) const MAX_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
+/// the body class of each group, then the lead class of each group.
+pub(crate) const MAX_CLASSES: usize = TRIGGER_CLASSES + 2 * MAX_GROUPS;
+
+/// The number of classes the block masks hold: the trigger classes and
+/// the body classes.
+const BLOCK_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
+
+/// The most ranges a body class may have: more would make its mask cost
+/// more than the test saves.
+const MAX_BODY_RANGES: usize = 8;
+
+/// The largest lookback of a group that gets a body test. Only a group
+/// that fires on nearly every trigger byte needs one: a short lookback
+/// and no count of trigger bytes, like patterns that start with a digit.
+const MAX_BODY_LOOKBACK: usize = 8;
 
 /// The masks of the classes of an engine over one 64-byte block: bit i of
 /// entry c is set when byte i of the block is in class c.
@@ -192,6 +234,11 @@ struct Group {
     /// The maximum number of other bytes between two trigger bytes of a
     /// match, if it is known and at most [`MAX_GAP`].
     gap: Option<usize>,
+    /// The bytes a match may contain, and the length of the shortest
+    /// match: every match starts a run of at least `body_len` bytes of
+    /// `body`. A `body_len` of zero means no body test.
+    body: [bool; 256],
+    body_len: usize,
 }
 
 /// A group's test as bit masks over the bytes from a position on.
@@ -214,10 +261,13 @@ struct Test {
     /// Its count then only takes the cluster at the position: the trigger
     /// bytes reached by steps over gaps of at most this many other bytes.
     gap: Option<usize>,
+    /// Index into [`BlockMasks`] of the group's body class and the run
+    /// of body bytes a position must start, if the group has one.
+    body: Option<(usize, usize)>,
 }
 
 impl Test {
-    fn new(group: &Group, lead: Option<usize>) -> Test {
+    fn new(group: &Group, lead: Option<usize>, body: Option<usize>) -> Test {
         debug_assert!(group.lookback <= MAX_LOOKBACK, "{group:?}");
         let clear = low_bits(group.skip);
         let some = low_bits(group.lookback + 1) & !clear;
@@ -237,6 +287,7 @@ impl Test {
             lookback: group.lookback,
             lead,
             gap,
+            body: body.map(|slot| (slot, group.body_len.min(MAX_SPAN))),
         }
     }
 
@@ -246,11 +297,22 @@ impl Test {
     /// byte are all lead bytes, so that trigger byte ends the run of lead
     /// bytes at the position.
     #[inline]
-    fn may_pass(&self, ahead: u128, known: usize, lead: Option<u128>) -> bool {
+    fn may_pass(
+        &self,
+        ahead: u128,
+        known: usize,
+        lead: Option<u128>,
+        body: Option<u128>,
+    ) -> bool {
         let unknown = !low_bits(known);
         let ahead = ahead & !unknown;
         if ahead & self.clear != 0 || (ahead | unknown) & self.some == 0 {
             return false;
+        }
+        if let (Some(body), Some((_, len))) = (body, self.body) {
+            if (body | unknown) & low_bits(len) != low_bits(len) {
+                return false;
+            }
         }
         if let Some(lead) = lead {
             let run = (!(lead & !unknown)).trailing_zeros() as usize;
@@ -288,9 +350,12 @@ impl Test {
     /// the cluster at a match's start holds that many. The exact
     /// distances are left to [`Test::passes`] and [`Test::may_pass`].
     #[inline]
-    fn bulk(&self, class: u128, targets: u128) -> u128 {
+    fn bulk(&self, class: u128, targets: u128, body: u128) -> u128 {
         let mut ok =
             smear_back(targets >> self.skip, self.lookback - self.skip);
+        if let Some((_, len)) = self.body {
+            ok &= run_starts(body, len);
+        }
         for k in 0..self.skip {
             ok &= !(class >> k);
         }
@@ -304,13 +369,27 @@ impl Test {
     }
 
     /// Returns whether a match of the group may start at bit 0 of
-    /// `ahead`, the class mask from that position on.
+    /// `ahead`, the class mask from that position on. `body` is the mask
+    /// of the group's body class from the position on, if it has one.
     #[inline]
-    fn passes(&self, ahead: u128) -> bool {
+    fn passes(&self, ahead: u128, body: u128) -> bool {
         ahead & self.clear == 0
             && ahead & self.some != 0
             && count64(ahead & self.count) >= self.min_count
+            && self
+                .body
+                .map_or(true, |(_, len)| body & low_bits(len) == low_bits(len))
             && self.cluster_passes(ahead)
+    }
+
+    /// Returns the 128-bit mask of the group's body class over a block and
+    /// the bytes after it, or all ones if it has none.
+    #[inline]
+    fn body_window(&self, block: &BlockMasks, after: &BlockMasks) -> u128 {
+        match self.body {
+            Some((slot, _)) => window(block, after, slot),
+            None => u128::MAX,
+        }
     }
 
     /// Returns whether the cluster of trigger bytes at bit 0 of `ahead`
@@ -406,10 +485,14 @@ pub(crate) struct Triggers {
     /// The classes, indexed like [`BlockMasks`]; `None` when no group
     /// uses it.
     classes: [Option<ByteClass>; MAX_CLASSES],
+    /// The slots of `classes` that hold a class, in order.
+    active: Vec<usize>,
     /// The test of each group.
     tests: Vec<Test>,
     /// How many bytes from a position on the test looks at.
     reach: usize,
+    /// The required literals of the patterns of the literal class.
+    literals: Option<Literals>,
 }
 
 impl Triggers {
@@ -421,20 +504,42 @@ impl Triggers {
         self.reach
     }
 
+    /// Returns a bitmap for the literal class, or `None` if no group
+    /// uses it. `eof` tells whether the bytes end the haystack or more
+    /// may follow; positions from `end` on are not needed.
+    pub(crate) fn starts(&self, eof: bool, end: usize) -> Option<Starts> {
+        self.literals.as_ref().map(|_| Starts::new(eof, end))
+    }
+
     /// Returns the trigger class masks of `haystack[at..at + 64]`.
+    /// `starts` comes from [`Triggers::starts`] for the same haystack.
     #[inline]
     pub(crate) fn block_masks(
         &self,
         haystack: &[u8],
         at: usize,
+        starts: Option<&mut Starts>,
     ) -> BlockMasks {
-        self.masks(haystack, at, TRIGGER_CLASSES)
+        let mut masks = self.masks(haystack, at, BLOCK_CLASSES);
+        if let (Some(literals), Some(starts)) = (&self.literals, starts) {
+            masks[LITERAL] = starts.mask(literals, haystack, at);
+        }
+        masks
     }
 
     /// Returns the masks of every class, lead classes included, of
     /// `haystack[at..at + 64]`.
-    pub(crate) fn all_masks(&self, haystack: &[u8], at: usize) -> BlockMasks {
-        self.masks(haystack, at, MAX_CLASSES)
+    pub(crate) fn all_masks(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        starts: Option<&mut Starts>,
+    ) -> BlockMasks {
+        let mut masks = self.masks(haystack, at, MAX_CLASSES);
+        if let (Some(literals), Some(starts)) = (&self.literals, starts) {
+            masks[LITERAL] = starts.mask(literals, haystack, at);
+        }
+        masks
     }
 
     #[inline]
@@ -446,14 +551,11 @@ impl Triggers {
             // is copied once into a full one for all the classes, and its
             // padding bits are cleared.
             if block.len() <= 16 {
-                for (i, &byte) in block.iter().enumerate() {
-                    for (mask, class) in
-                        masks.iter_mut().zip(&self.classes).take(count)
-                    {
-                        if let Some(class) = class {
-                            let member = class.member[usize::from(byte)];
-                            *mask |= u64::from(member) << i;
-                        }
+                for &slot in self.active.iter().take_while(|&&s| s < count) {
+                    let Some(class) = &self.classes[slot] else { continue };
+                    for (i, &byte) in block.iter().enumerate() {
+                        let member = class.member[usize::from(byte)];
+                        masks[slot] |= u64::from(member) << i;
                     }
                 }
                 return masks;
@@ -467,9 +569,9 @@ impl Triggers {
             }
             return masks;
         }
-        for (mask, class) in masks.iter_mut().zip(&self.classes).take(count) {
-            if let Some(class) = class {
-                *mask = class.mask64(block, 0);
+        for &slot in self.active.iter().take_while(|&&s| s < count) {
+            if let Some(class) = &self.classes[slot] {
+                masks[slot] = class.mask64(block, 0);
             }
         }
         masks
@@ -492,7 +594,8 @@ impl Triggers {
         for test in &self.tests {
             let class = window(block, after, test.class);
             if class != 0 {
-                reached |= test.bulk(class, class) as u64;
+                let body = test.body_window(block, after);
+                reached |= test.bulk(class, class, body) as u64;
             }
         }
         reached
@@ -508,9 +611,10 @@ impl Triggers {
         after: &BlockMasks,
         off: u32,
     ) -> bool {
-        self.tests
-            .iter()
-            .any(|test| test.passes(window(block, after, test.class) >> off))
+        self.tests.iter().any(|test| {
+            let body = test.body_window(block, after) >> off;
+            test.passes(window(block, after, test.class) >> off, body)
+        })
     }
 
     /// Like [`Triggers::passes`] when only the first `known` bytes from the
@@ -528,7 +632,9 @@ impl Triggers {
         self.tests.iter().any(|test| {
             let ahead = window(block, after, test.class) >> off;
             let lead = test.lead.map(|lead| window(block, after, lead) >> off);
-            test.may_pass(ahead, known, lead)
+            let body =
+                test.body.map(|(slot, _)| window(block, after, slot) >> off);
+            test.may_pass(ahead, known, lead, body)
         })
     }
 
@@ -553,11 +659,16 @@ impl Triggers {
         known: usize,
     ) -> u128 {
         let unknown = !low_bits(known);
-        let mut pass = 0;
+        // The test of a position from bit 64 on may look past the
+        // window; when those bytes are known, the position passes here
+        // and is left to `may_pass`. (The scan's last positions have at
+        // most 65 bytes at hand, so this does not happen there.)
+        let mut pass = if known >= 128 { !low_bits(64) } else { 0 };
         for test in &self.tests {
             let class = window(block, after, test.class) & !unknown;
             let targets = class | unknown;
-            let mut ok = test.bulk(class, targets);
+            let body = test.body_window(block, after) | unknown;
+            let mut ok = test.bulk(class, targets, body);
             if let Some(lead) = test.lead {
                 let lead = window(block, after, lead) & !unknown;
                 // The run of lead bytes at a position ends at the first
@@ -587,23 +698,98 @@ impl Triggers {
                 }
             }
         }
+        let hirs: Vec<Option<Hir>> = patterns
+            .iter()
+            .map(|p| crate::sensor::parse_hir(p).ok())
+            .collect();
+        let required = |pid: PatternID, min_len: usize| {
+            hirs.get(pid.as_usize())?
+                .as_ref()
+                .and_then(|h| literal::required(h, min_len, MAX_LOOKBACK))
+        };
+        let mut literals = Vec::new();
+        let mut add = |found: literal::Required| {
+            if literals.len() + found.literals.len() > MAX_LITERALS {
+                return false;
+            }
+            literals.extend(found.literals);
+            true
+        };
+        // A pattern with a required literal of three bytes or more is
+        // found through it: that is rarer than any trigger class. Then
+        // come the fixed classes.
         let mut chosen = Vec::with_capacity(patterns.len());
+        let mut pending = Vec::new();
         for pid in 0..dfa.pattern_len() {
             let Ok(pid) = PatternID::new(pid) else { continue };
+            if required(pid, literal::STRONG_LEN).is_some_and(&mut add) {
+                chosen.push((LITERAL, 0, 0, [false; 256]));
+                continue;
+            }
             let choice = choose(dfa, &mut cache, pid, &tables);
             if choice.0 == FALLBACK {
-                let starts = first_bytes(dfa, &mut cache, pid);
-                for (slot, start) in tables[FALLBACK].iter_mut().zip(starts) {
-                    *slot |= start;
+                // A pattern that requires one given byte puts it in the
+                // rare class.
+                if let Some(found) = required(pid, 1) {
+                    if let [single] = &found.literals[..] {
+                        if let [byte] = single.bytes[..] {
+                            tables[RARE][usize::from(byte)] = true;
+                            if single.nocase {
+                                tables[RARE][usize::from(byte ^ 0x20)] = true;
+                            }
+                        }
+                    }
                 }
+                pending.push(chosen.len());
             }
             chosen.push(choice);
+        }
+        // The rest: the rare class, then a literal of two bytes, then
+        // the bytes a match starts with. A literal of one byte at the
+        // match's start would only repeat the start bytes.
+        for index in pending {
+            let Ok(pid) = PatternID::new(index) else { continue };
+            let rare = &tables[RARE];
+            if rare.contains(&true) {
+                if let Some((lookback, lead)) =
+                    lookback(dfa, &mut cache, pid, rare)
+                {
+                    let skip = skip(dfa, &mut cache, pid, rare).min(lookback);
+                    chosen[index] = (RARE, skip, lookback, lead);
+                    continue;
+                }
+            }
+            if required(pid, 2).is_some_and(&mut add) {
+                chosen[index] = (LITERAL, 0, 0, [false; 256]);
+                continue;
+            }
+            let starts = first_bytes(dfa, &mut cache, pid);
+            for (slot, start) in tables[FALLBACK].iter_mut().zip(starts) {
+                *slot |= start;
+            }
         }
         let mut groups: Vec<Group> = Vec::new();
         for (&(class, skip, lookback, lead), pattern) in
             chosen.iter().zip(patterns)
         {
+            if class == LITERAL {
+                // The literal class marks the possible starts themselves.
+                let member = Group {
+                    class,
+                    lead: [false; 256],
+                    skip: 0,
+                    lookback: 0,
+                    min_count: 1,
+                    span: 1,
+                    gap: None,
+                    body: [true; 256],
+                    body_len: 0,
+                };
+                merge(&mut groups, member, |g| g.class == LITERAL);
+                continue;
+            }
             let (count, len, gap) = counts(pattern, &tables[class]);
+            let (body, body_len) = body(pattern);
             let (min_count, span) = match len {
                 Some(len) if len <= MAX_SPAN => {
                     (count.max(1), len.max(lookback + 1))
@@ -618,6 +804,8 @@ impl Triggers {
                 min_count: min_count.min(u32::MAX as usize) as u32,
                 span,
                 gap: gap.filter(|&gap| gap <= MAX_GAP),
+                body,
+                body_len,
             };
             merge(&mut groups, member, |g| {
                 g.class == class && g.skip == skip && g.lookback == lookback
@@ -633,23 +821,146 @@ impl Triggers {
         let mut classes: [Option<ByteClass>; MAX_CLASSES] = Default::default();
         let mut tests = Vec::with_capacity(groups.len());
         for (index, group) in groups.iter().enumerate() {
-            if classes[group.class].is_none() {
+            if classes[group.class].is_none() && group.class != LITERAL {
                 classes[group.class] =
                     Some(ByteClass::new(tables[group.class]));
             }
             let lead = group.lead.contains(&true).then(|| {
-                let slot = TRIGGER_CLASSES + index;
+                let slot = BLOCK_CLASSES + index;
                 classes[slot] = Some(ByteClass::new(group.lead));
                 slot
             });
-            tests.push(Test::new(group, lead));
+            let body = ByteClass::new(group.body);
+            let body = (group.body_len >= 2
+                && group.min_count <= 1
+                && group.lookback <= MAX_BODY_LOOKBACK
+                && body.ranges.len() <= MAX_BODY_RANGES
+                && group.body.contains(&false))
+            .then(|| {
+                let slot = TRIGGER_CLASSES + index;
+                classes[slot] = Some(body);
+                slot
+            });
+            tests.push(Test::new(group, lead, body));
         }
         let reach = groups
             .iter()
-            .map(|g| g.span.max(g.lookback + 1))
+            .zip(&tests)
+            .map(|(g, t)| {
+                let body = t.body.map_or(0, |(_, len)| len);
+                g.span.max(g.lookback + 1).max(body)
+            })
             .max()
             .unwrap_or(1);
-        Triggers { classes, tests, reach }
+        let literals = Literals::new(literals);
+        debug_assert_eq!(
+            literals.is_some(),
+            groups.iter().any(|g| g.class == LITERAL)
+        );
+        let active =
+            (0..MAX_CLASSES).filter(|&slot| classes[slot].is_some()).collect();
+        Triggers { classes, active, tests, reach, literals }
+    }
+}
+
+/// The number of positions [`Starts`] works out at a time.
+const STARTS_LEN: usize = 2048;
+
+/// The mask of the literal class over a window of the haystack: bit i is
+/// set when a pattern with a required literal may start at position
+/// `from + i`, because one of its literals starts within the pattern's
+/// offsets after it.
+///
+/// Near the end of the bytes at hand, when more may follow, a literal may
+/// be cut; a position whose literal could start in the missing bytes is
+/// marked as a possible start.
+pub(crate) struct Starts {
+    /// The window: positions `from..to`.
+    from: usize,
+    to: usize,
+    /// The first position the scan does not need.
+    end: usize,
+    filled: bool,
+    eof: bool,
+    /// The bitmap, with a spare word so that any 64 bits from a position
+    /// below `to` can be read as two words.
+    words: [u64; STARTS_LEN / 64 + 1],
+}
+
+impl Starts {
+    fn new(eof: bool, end: usize) -> Starts {
+        Starts {
+            from: 0,
+            to: 0,
+            end,
+            filled: false,
+            eof,
+            words: [0; STARTS_LEN / 64 + 1],
+        }
+    }
+
+    /// Returns the literal class mask of positions `at..at + 64`.
+    #[inline]
+    fn mask(
+        &mut self,
+        literals: &Literals,
+        haystack: &[u8],
+        at: usize,
+    ) -> u64 {
+        let end = self.end.min(haystack.len());
+        if at >= end {
+            return 0;
+        }
+        let stale = !self.filled
+            || at < self.from
+            || (at + 64 > self.to && self.to < end);
+        if stale {
+            self.fill(literals, haystack, at);
+        }
+        let bit = at - self.from;
+        let (word, shift) = (bit / 64, bit % 64);
+        let low = self.words[word] >> shift;
+        let high = match (shift, self.words.get(word + 1)) {
+            (0, _) | (_, None) => 0,
+            (_, Some(&next)) => next << (64 - shift),
+        };
+        low | high
+    }
+
+    /// Works out the bitmap of positions `from..from + STARTS_LEN`.
+    fn fill(&mut self, literals: &Literals, haystack: &[u8], from: usize) {
+        let to = (from + STARTS_LEN).min(self.end).min(haystack.len());
+        self.words.fill(0);
+        self.from = from;
+        self.to = to;
+        self.filled = true;
+        let words = &mut self.words;
+        let mut mark = |first: usize, last: usize| {
+            // Positions `first..=last`, clipped to the window.
+            let first = first.max(from);
+            let end = (last + 1).min(to);
+            for position in first..end {
+                let bit = position - from;
+                words[bit / 64] |= 1 << (bit % 64);
+            }
+        };
+        // A literal that makes a position of the window pass starts at
+        // most `reach` bytes after the window's end.
+        let search_to = to.saturating_add(literals.reach());
+        let table = literals.literals();
+        literals.find(haystack, from, search_to, |start, index| {
+            let literal = &table[index];
+            if let Some(last) = start.checked_sub(literal.min) {
+                mark(start.saturating_sub(literal.max), last);
+            }
+        });
+        if !self.eof {
+            // A literal that does not fit in the bytes at hand may still
+            // arrive: mark every position it could belong to, for the
+            // longest literal at its largest offset.
+            let first = (haystack.len() + 1).saturating_sub(literals.reach());
+            mark(first, haystack.len());
+        }
     }
 }
 
@@ -674,6 +985,10 @@ fn merge(
                 (Some(a), Some(b)) => Some(a.max(b)),
                 _ => None,
             };
+            for (slot, byte) in group.body.iter_mut().zip(member.body) {
+                *slot |= byte;
+            }
+            group.body_len = group.body_len.min(member.body_len);
         }
         None => groups.push(member),
     }
@@ -683,6 +998,56 @@ fn merge(
 #[inline]
 fn window(block: &BlockMasks, after: &BlockMasks, class: usize) -> u128 {
     u128::from(block[class]) | (u128::from(after[class]) << 64)
+}
+
+/// Returns the bytes that a match of `pattern` may contain and the length
+/// of its shortest match; `(all bytes, 0)` if the pattern does not parse.
+fn body(pattern: &str) -> ([bool; 256], usize) {
+    let Ok(hir) = crate::sensor::parse_hir(pattern) else {
+        return ([true; 256], 0);
+    };
+    let mut bytes = [false; 256];
+    body_bytes(&hir, &mut bytes);
+    (bytes, hir.properties().minimum_len().unwrap_or(0))
+}
+
+/// Adds the bytes that a match of `hir` may contain to `bytes`.
+fn body_bytes(hir: &Hir, bytes: &mut [bool; 256]) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => {
+            for &byte in literal.0.iter() {
+                bytes[usize::from(byte)] = true;
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.ranges() {
+                for byte in range.start()..=range.end() {
+                    bytes[usize::from(byte)] = true;
+                }
+            }
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.ranges() {
+                let (start, end) =
+                    (u32::from(range.start()), u32::from(range.end()));
+                for c in start..=end.min(0x7f) {
+                    bytes[c as usize] = true;
+                }
+                if end >= 0x80 {
+                    // Any byte of a UTF-8 encoding.
+                    bytes[0x80..].fill(true);
+                }
+            }
+        }
+        HirKind::Repetition(rep) => body_bytes(&rep.sub, bytes),
+        HirKind::Capture(capture) => body_bytes(&capture.sub, bytes),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for sub in subs {
+                body_bytes(sub, bytes);
+            }
+        }
+    }
 }
 
 /// Returns the smallest number of bytes of `class` in any match of
@@ -1173,7 +1538,7 @@ mod tests {
             Just(0u64),
             Just(u64::MAX),
         ];
-        prop::array::uniform7(mask)
+        prop::array::uniform15(mask)
     }
 
     proptest! {
@@ -1203,14 +1568,19 @@ mod tests {
         }
     }
 
-    /// Groups with a skip, a lead class and a fallback class.
+    /// Groups with a skip, a lead class, a fallback class, a literal, a
+    /// rare class and a body test.
     const CUSTOM: &str = r#"
 [[sensor]]
 name = "custom"
 [[sensor.rule]]
 name = "ticket"
 [[sensor.rule.pattern]]
-value = 'TCK-[0-9]{6}'
+value = 'T-[0-9]{6}'
+[[sensor.rule]]
+name = "token"
+[[sensor.rule.pattern]]
+value = 'tok_[0-9a-z]{6}'
 [[sensor.rule]]
 name = "handle"
 [[sensor.rule.pattern]]
@@ -1218,10 +1588,54 @@ value = '[a-z]{1,8}@[a-z]{2,4}'
 [[sensor.rule]]
 name = "word"
 [[sensor.rule.pattern]]
-value = 'secret[a-z]{2}'
+value = '[s-t][a-z]{2}'
+[[sensor.rule]]
+name = "pairs"
+[[sensor.rule.pattern]]
+value = '(?:[a-f]{2}:){2}[a-f]{2}'
+[[sensor.rule]]
+name = "code"
+[[sensor.rule.pattern]]
+value = '[0-9][a-z]{5}'
 "#;
 
-    const _: () = assert!(MAX_CLASSES == 7);
+    const _: () = assert!(MAX_CLASSES == 15);
+
+    /// The custom sensors above get one group per kind of trigger: `@`
+    /// with a lead class and a body test (four bytes of the handle's
+    /// classes); the digits, whose two groups (a skip of two for the
+    /// ticket, none for the code) merge once there are more groups than
+    /// [`super::MAX_GROUPS`], with a body test of six bytes; the bytes
+    /// that start a word, with a body test of three letters; the literal
+    /// `tok_`; and the colons of the pairs, two within 8 bytes.
+    #[test]
+    fn custom_groups() {
+        use super::{FALLBACK, LITERAL, RARE};
+        let engine = crate::Engine::from_toml(CUSTOM, "custom").unwrap();
+        let triggers = &engine.inner.triggers;
+        let mut summary: Vec<_> = triggers
+            .tests
+            .iter()
+            .map(|t| {
+                let body = t.body.map(|(_, len)| len);
+                (t.class, t.skip, t.lookback, t.min_count, body)
+            })
+            .collect();
+        summary.sort_unstable();
+        assert_eq!(
+            summary,
+            [
+                (0, 1, 8, 0, Some(4)),
+                (1, 0, 2, 0, Some(6)),
+                (FALLBACK, 0, 0, 0, Some(3)),
+                (LITERAL, 0, 0, 0, None),
+                (RARE, 2, 2, 2, None),
+            ]
+        );
+        let literals = triggers.literals.as_ref().unwrap().literals();
+        assert_eq!(literals.len(), 1);
+        assert_eq!(literals[0].bytes, b"tok_");
+    }
 
     /// The built-in sensors get the groups the module documentation
     /// describes: nine digits within a NIR's length, an IBAN's two letters

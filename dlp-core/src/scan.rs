@@ -158,14 +158,16 @@ impl Scan<'_> {
             range.end
         };
         let boundary_only = !inner.starts_anywhere();
+        let mut starts = triggers.starts(self.eof, range.end);
         let mut block = next;
         let mut masks = if block < filtered_end {
-            triggers.block_masks(bytes, block)
+            triggers.block_masks(bytes, block, starts.as_mut())
         } else {
             [0; crate::prefilter::MAX_CLASSES]
         };
         while block < filtered_end {
-            let after = triggers.block_masks(bytes, block + 64);
+            let after =
+                triggers.block_masks(bytes, block + 64, starts.as_mut());
             let mut candidates = triggers.reached(&masks, &after);
             if candidates != 0 && boundary_only {
                 candidates &= !after_word(bytes, block);
@@ -197,8 +199,8 @@ impl Scan<'_> {
         let first = next.max(filtered_end);
         let mut stop = range.end;
         if first < range.end {
-            let masks = triggers.all_masks(bytes, first);
-            let after = triggers.all_masks(bytes, first + 64);
+            let masks = triggers.all_masks(bytes, first, starts.as_mut());
+            let after = triggers.all_masks(bytes, first + 64, starts.as_mut());
             let width = range.end - first;
             debug_assert!(
                 width <= 65,
@@ -346,6 +348,12 @@ mod tests {
             "@",
             "TCK-123456",
             "key_ab12cd34",
+            "ghp_ab12",
+            "GHP_ab1",
+            "Top SeCret",
+            "top secre",
+            "abc.corp.ex",
+            "x.corp.e",
             "xx",
             " ",
             "-",
@@ -383,8 +391,62 @@ value = 'key_[a-z0-9]{8}'
 name = "pair"
 [[sensor.rule.pattern]]
 value = '[a-z]{0,3}[0-9]{2}[a-z]?'
+[[sensor.rule]]
+name = "token"
+[[sensor.rule.pattern]]
+value = '(?:ghp|gho)_[a-z0-9]{3,4}'
+[[sensor.rule]]
+name = "marker"
+boundary = "none"
+[[sensor.rule.pattern]]
+value = '(?i)top secret'
+[[sensor.rule]]
+name = "host"
+[[sensor.rule.pattern]]
+value = '[a-z]{1,20}\.corp\.ex'
+[[sensor.rule]]
+name = "pairs"
+[[sensor.rule.pattern]]
+value = '(?:[a-f]{2}:){2}[a-f]{2}'
+[[sensor.rule]]
+name = "code"
+[[sensor.rule.pattern]]
+value = '[0-9][a-z]{3}'
 "#;
         Engine::from_toml(text, "custom").unwrap()
+    }
+
+    /// One rule for each kind of trigger that custom sensors get, so that
+    /// no other rule's trigger hides a position the test drops: a body
+    /// test, the rare class, a literal, a two-byte literal and a
+    /// case-insensitive literal at a variable offset.
+    fn one_rule_per_trigger() -> Engine {
+        let text = r#"
+[[sensor]]
+name = "triggers"
+[[sensor.rule]]
+name = "code"
+[[sensor.rule.pattern]]
+value = '[0-9][a-z]{3}'
+[[sensor.rule]]
+name = "pairs"
+[[sensor.rule.pattern]]
+value = '(?:[a-f]{2}:){2}[a-f]{2}'
+[[sensor.rule]]
+name = "token"
+[[sensor.rule.pattern]]
+value = 'ghp_[a-z0-9]{3,4}'
+[[sensor.rule]]
+name = "short"
+boundary = "none"
+[[sensor.rule.pattern]]
+value = 'GH[a-z]{1,2}'
+[[sensor.rule]]
+name = "marker"
+[[sensor.rule.pattern]]
+value = '[a-z]{0,3}(?i)top secret'
+"#;
+        Engine::from_toml(text, "triggers").unwrap()
     }
 
     proptest! {
@@ -399,6 +461,12 @@ value = '[a-z]{0,3}[0-9]{2}[a-z]?'
         #[test]
         fn prefilter_skips_no_match_custom(haystack in haystack()) {
             let engine = custom_engine();
+            prop_assert_eq!(spans(&engine, &haystack), exhaustive(&engine, &haystack));
+        }
+
+        #[test]
+        fn prefilter_skips_no_match_one_rule_per_trigger(haystack in haystack()) {
+            let engine = one_rule_per_trigger();
             prop_assert_eq!(spans(&engine, &haystack), exhaustive(&engine, &haystack));
         }
     }

@@ -124,6 +124,75 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Patterns found through a required literal: a literal cut by a
+    /// fragment boundary must still be found.
+    #[test]
+    fn literal_sensors_stream_equals_block(
+        pieces in prop::collection::vec(
+            prop::sample::select(vec![
+                "ghp_ab12", "GHP_ab12", "ghp_", "Top SeCret", "top secre",
+                "abc.corp.ex", "x.corp.e", "AKIA12AB", "AKI", "a", "Z", " ",
+                "_", ".", "\n", "ab:cd:ef", "ab:cd:e", "7abc", "7ab", "3",
+                "sk", "SK", "SKab", ":",
+            ]),
+            0..40,
+        ),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let haystack = pieces.concat().into_bytes();
+        let engine = literal_engine();
+        let block = engine.scan(&haystack);
+        let streamed = stream_matches(&engine, &haystack, &cuts);
+        prop_assert_eq!(streamed, block.clone());
+        let every: Vec<usize> = (0..haystack.len()).collect();
+        prop_assert_eq!(stream_matches(&engine, &haystack, &every), block);
+    }
+}
+
+/// Sensors that the prefilter finds through required literals (a token
+/// prefix, a case-insensitive keyword, a suffix at a variable offset, a
+/// set of prefixes, a two-byte prefix), a rare byte (the colons of the
+/// pairs) and a body test (a digit and three letters).
+fn literal_engine() -> Engine {
+    let text = r#"
+[[sensor]]
+name = "literals"
+[[sensor.rule]]
+name = "token"
+[[sensor.rule.pattern]]
+value = 'ghp_[a-z0-9]{3,4}'
+[[sensor.rule]]
+name = "marker"
+boundary = "none"
+[[sensor.rule.pattern]]
+value = '(?i)top secret'
+[[sensor.rule]]
+name = "host"
+[[sensor.rule.pattern]]
+value = '[a-z]{1,20}\.corp\.ex'
+[[sensor.rule]]
+name = "key"
+[[sensor.rule.pattern]]
+value = '(?:AKIA|ASIA)[0-9A-Z]{4}'
+[[sensor.rule]]
+name = "short"
+[[sensor.rule.pattern]]
+value = 'SK[a-z]{2}'
+[[sensor.rule]]
+name = "pairs"
+[[sensor.rule.pattern]]
+value = '(?:[a-f]{2}:){2}[a-f]{2}'
+[[sensor.rule]]
+name = "code"
+[[sensor.rule.pattern]]
+value = '[0-9][a-z]{3}'
+"#;
+    Engine::from_toml(text, "literals").unwrap()
+}
+
 fn digit_engine() -> Engine {
     let mut builder = Engine::builder();
     for name in ["fr_nir", "us_ssn", "credit_card", "iban"] {

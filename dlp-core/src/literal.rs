@@ -1,0 +1,720 @@
+//! Required literals: byte strings that every match of a pattern contains
+//! near its start, and a SIMD search for them.
+//!
+//! Custom sensors often look for tokens with a fixed prefix (`ghp_`,
+//! `AKIA`) or for keywords (`(?i)confidential`). Neither holds digits or
+//! `@`, so without a literal the prefilter could only test the byte a
+//! match starts with, and would send nearly every word to the automaton.
+//! For such a pattern the engine takes a **required literal**: a byte
+//! string that every match contains, starting between `min` and `max`
+//! bytes after the match's start. A position can then start a match only
+//! if one of the pattern's literals starts within that distance.
+//!
+//! The search is a small Teddy (the packed search of Hyperscan and of the
+//! aho-corasick crate): the first three bytes of each literal are split
+//! into nibbles, and one shuffle per nibble and byte gives, for 16
+//! positions at once, the set of literal buckets whose first three bytes
+//! may start there. Nibble tables hold both cases of a letter of a
+//! case-insensitive literal, so `(?i)` keywords cost nothing extra. Each
+//! candidate is then compared with the literals of its buckets.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The most bytes kept of a literal; a prefix of a required literal is
+/// required too.
+const MAX_LITERAL_LEN: usize = 16;
+
+/// The number of bytes of a literal the search fingerprints; a shorter
+/// literal accepts any byte in the missing places.
+const FINGERPRINT: usize = 3;
+
+/// The literal length from which a literal is preferred to any trigger
+/// class.
+pub(crate) const STRONG_LEN: usize = 3;
+
+/// The most literals one pattern may require, one per alternative.
+const MAX_ALTERNATIVES: usize = 16;
+
+/// The most literals an engine searches for.
+pub(crate) const MAX_LITERALS: usize = 1024;
+
+/// The number of buckets of the search: one bit of a byte each.
+const BUCKETS: usize = 8;
+
+/// A literal that every match of a pattern contains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Literal {
+    /// The bytes; with `nocase`, ASCII letters match in either case.
+    pub(crate) bytes: Vec<u8>,
+    /// ASCII letters match in either case.
+    pub(crate) nocase: bool,
+    /// The fewest bytes between a match's start and the literal's.
+    pub(crate) min: usize,
+    /// The most bytes between a match's start and the literal's.
+    pub(crate) max: usize,
+}
+
+/// The literals one of which every match of a pattern contains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Required {
+    pub(crate) literals: Vec<Literal>,
+}
+
+impl Required {
+    /// The length of the shortest literal: how selective the set is.
+    fn score(&self) -> usize {
+        self.literals.iter().map(|l| l.bytes.len()).min().unwrap_or(0)
+    }
+
+    /// The largest offset of a literal from a match's start.
+    pub(crate) fn max_offset(&self) -> usize {
+        self.literals.iter().map(|l| l.max).max().unwrap_or(0)
+    }
+
+    /// Returns the set with every offset moved by `min..=max`.
+    fn shifted(mut self, min: usize, max: usize) -> Required {
+        for literal in &mut self.literals {
+            literal.min = literal.min.saturating_add(min);
+            literal.max = literal.max.saturating_add(max);
+        }
+        self
+    }
+
+    /// Returns the better of two sets: longer shortest literal, then
+    /// nearer the match's start.
+    fn better(self, other: Required) -> Required {
+        let key =
+            |r: &Required| (r.score(), std::cmp::Reverse(r.max_offset()));
+        if key(&other) > key(&self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Returns the literals one of which every match of `hir` contains, each
+/// at least `min_len` bytes long and at most `max_offset` bytes after the
+/// match's start, or `None` if the syntax gives no such set.
+pub(crate) fn required(
+    hir: &Hir,
+    min_len: usize,
+    max_offset: usize,
+) -> Option<Required> {
+    let found = find(hir, max_offset)?;
+    let usable =
+        found.score() >= min_len.max(1) && found.max_offset() <= max_offset;
+    usable.then_some(found)
+}
+
+/// The best literal set of `hir` whose offsets are at most `limit`,
+/// without the length limit.
+fn find(hir: &Hir, limit: usize) -> Option<Required> {
+    match hir.kind() {
+        HirKind::Literal(literal) => {
+            let mut bytes = literal.0.to_vec();
+            bytes.truncate(MAX_LITERAL_LEN);
+            Some(single(bytes, false))
+        }
+        HirKind::Class(_) => {
+            let (bytes, nocase) = unit(hir)?;
+            let literals = bytes
+                .into_iter()
+                .map(|b| Literal { bytes: vec![b], nocase, min: 0, max: 0 })
+                .collect();
+            Some(Required { literals })
+        }
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Capture(capture) => find(&capture.sub, limit),
+        HirKind::Repetition(rep) if rep.min >= 1 => find(&rep.sub, limit),
+        HirKind::Repetition(_) => None,
+        HirKind::Alternation(subs) => {
+            let mut literals = Vec::new();
+            for sub in subs {
+                literals.extend(find(sub, limit)?.literals);
+                if literals.len() > MAX_ALTERNATIVES {
+                    return None;
+                }
+            }
+            Some(Required { literals })
+        }
+        HirKind::Concat(subs) => concat(subs, limit),
+    }
+}
+
+/// A set of one literal at offset 0.
+fn single(bytes: Vec<u8>, nocase: bool) -> Required {
+    Required { literals: vec![Literal { bytes, nocase, min: 0, max: 0 }] }
+}
+
+/// The best literal set of a concatenation: a run of literal bytes and
+/// small classes, or the set of one item moved by the lengths of the
+/// items before it.
+fn concat(subs: &[Hir], limit: usize) -> Option<Required> {
+    let mut best: Option<Required> = None;
+    // The offsets of the current item from the match's start; `None`
+    // once an item before it is unbounded.
+    let (mut min, mut max) = (0usize, Some(0usize));
+    // The run being gathered: its alternatives and offsets.
+    let mut run = Run::default();
+    for sub in subs {
+        let bytes: Option<(Vec<Vec<u8>>, bool)> = match sub.kind() {
+            HirKind::Literal(literal) => {
+                Some((vec![literal.0.to_vec()], false))
+            }
+            HirKind::Class(_) => unit(sub).map(|(set, nocase)| {
+                (set.into_iter().map(|b| vec![b]).collect(), nocase)
+            }),
+            _ => None,
+        };
+        match (bytes, max) {
+            (Some((set, nocase)), Some(max)) => {
+                if run.alternatives.len() * set.len() > MAX_ALTERNATIVES {
+                    run.flush(&mut best, limit);
+                }
+                run.append(&set, nocase, (min, max));
+            }
+            (found, _) => {
+                run.flush(&mut best, limit);
+                if found.is_none() {
+                    if let (Some(inner), Some(max)) = (find(sub, limit), max) {
+                        keep(&mut best, inner.shifted(min, max), limit);
+                    }
+                }
+            }
+        }
+        let props = sub.properties();
+        min = min.saturating_add(props.minimum_len().unwrap_or(0));
+        max = match (max, props.maximum_len()) {
+            (Some(a), Some(b)) => a.checked_add(b),
+            _ => None,
+        };
+    }
+    run.flush(&mut best, limit);
+    best
+}
+
+/// Replaces `best` with `found` if `found` is better and its offsets
+/// are at most `limit`.
+fn keep(best: &mut Option<Required>, found: Required, limit: usize) {
+    if found.max_offset() > limit {
+        return;
+    }
+    *best = Some(match best.take() {
+        Some(best) => best.better(found),
+        None => found,
+    });
+}
+
+/// Consecutive literal items of a concatenation: every match holds one
+/// of `alternatives` at offsets `at`.
+#[derive(Default)]
+struct Run {
+    alternatives: Vec<Vec<u8>>,
+    nocase: bool,
+    at: (usize, usize),
+}
+
+impl Run {
+    /// Appends one item, one of the byte strings of `set`, found at
+    /// offsets `at` if the run is empty.
+    fn append(&mut self, set: &[Vec<u8>], nocase: bool, at: (usize, usize)) {
+        if self.alternatives.is_empty() {
+            self.alternatives.push(Vec::new());
+            self.nocase = false;
+            self.at = at;
+        }
+        let mut longer =
+            Vec::with_capacity(self.alternatives.len() * set.len());
+        for head in &self.alternatives {
+            for tail in set {
+                let mut bytes = head.clone();
+                bytes.extend_from_slice(tail);
+                bytes.truncate(MAX_LITERAL_LEN);
+                longer.push(bytes);
+            }
+        }
+        longer.sort_unstable();
+        longer.dedup();
+        self.alternatives = longer;
+        self.nocase |= nocase;
+    }
+
+    /// Offers the run to `best` and empties it.
+    fn flush(&mut self, best: &mut Option<Required>, limit: usize) {
+        if self.alternatives.is_empty() {
+            return;
+        }
+        let (min, max) = self.at;
+        let nocase = self.nocase;
+        let literals = std::mem::take(&mut self.alternatives)
+            .into_iter()
+            .map(|bytes| Literal { bytes, nocase, min, max })
+            .collect();
+        keep(best, Required { literals }, limit);
+    }
+}
+
+/// Returns the bytes a class of at most four ASCII bytes matches, and
+/// whether it is one letter in either case (then only the lowercase
+/// byte is returned); `None` for any other class.
+fn unit(hir: &Hir) -> Option<(Vec<u8>, bool)> {
+    const MAX_SET: usize = 4;
+    let HirKind::Class(class) = hir.kind() else { return None };
+    let mut members: Vec<u32> = Vec::new();
+    match class {
+        Class::Bytes(bytes) => {
+            for range in bytes.ranges() {
+                for b in range.start()..=range.end() {
+                    members.push(u32::from(b));
+                    if members.len() > MAX_SET {
+                        return None;
+                    }
+                }
+            }
+        }
+        Class::Unicode(chars) => {
+            for range in chars.ranges() {
+                for c in range.start()..=range.end() {
+                    members.push(u32::from(c));
+                    if members.len() > MAX_SET {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    if members.iter().any(|&m| m >= 0x80) {
+        return None;
+    }
+    let bytes: Vec<u8> = members.iter().map(|&m| m as u8).collect();
+    if let [a, b] = bytes[..] {
+        if a.is_ascii_alphabetic() && a.eq_ignore_ascii_case(&b) {
+            return Some((vec![a.to_ascii_lowercase()], true));
+        }
+    }
+    Some((bytes, false))
+}
+
+/// The literals of an engine and their search.
+#[derive(Clone, Debug)]
+pub(crate) struct Literals {
+    literals: Vec<Literal>,
+    /// For each literal, its first bytes as a little-endian word and the
+    /// bits to compare, with the case bit of letters left out when it
+    /// matches either case: most candidates fail on this test.
+    heads: Vec<(u32, u32)>,
+    /// The literals of each bucket, as indices into `literals`.
+    buckets: [Vec<u16>; BUCKETS],
+    /// For each of the first three bytes of a literal, the buckets that
+    /// accept each low nibble and each high nibble.
+    low: [[u8; 16]; 3],
+    high: [[u8; 16]; 3],
+    /// The largest `max + len` of a literal: how far after a position
+    /// the bytes that decide its bit may reach.
+    reach: usize,
+}
+
+impl Literals {
+    /// Builds the search, or returns `None` if there are no literals or
+    /// too many.
+    pub(crate) fn new(mut literals: Vec<Literal>) -> Option<Literals> {
+        // Two patterns may require the same literal; one search entry
+        // with the union of their offsets is enough.
+        literals
+            .sort_by(|a, b| (&a.bytes, a.nocase).cmp(&(&b.bytes, b.nocase)));
+        literals.dedup_by(|next, kept| {
+            let same = next.bytes == kept.bytes && next.nocase == kept.nocase;
+            if same {
+                kept.min = kept.min.min(next.min);
+                kept.max = kept.max.max(next.max);
+            }
+            same
+        });
+        if literals.is_empty() || literals.len() > MAX_LITERALS {
+            return None;
+        }
+        let mut buckets: [Vec<u16>; BUCKETS] = Default::default();
+        let mut low = [[0u8; 16]; 3];
+        let mut high = [[0u8; 16]; 3];
+        // Each bucket accepts the product of its nibble sets, so the
+        // literals go greedily to the bucket whose sets grow least;
+        // literals with the same first three bytes then share a bucket.
+        // The widest literals (short or case-insensitive) go first, while
+        // buckets are empty; the narrow ones then fill in around them.
+        let mut order: Vec<usize> = (0..literals.len()).collect();
+        order.sort_by_key(|&i| {
+            let sets = nibbles(&literals[i]);
+            std::cmp::Reverse(volume_of(&sets))
+        });
+        for index in order {
+            let literal = &literals[index];
+            debug_assert!(!literal.bytes.is_empty());
+            let nibbles = nibbles(literal);
+            let bucket = (0..BUCKETS)
+                .min_by_key(|&bucket| {
+                    let bit = 1u8 << bucket;
+                    let before = volume(&low, &high, bit, None);
+                    let after = volume(&low, &high, bit, Some(&nibbles));
+                    (after - before, buckets[bucket].len())
+                })
+                .unwrap_or(0);
+            buckets[bucket].push(index as u16);
+            let bit = 1u8 << bucket;
+            for (k, (lows, highs)) in nibbles.iter().enumerate() {
+                for n in 0..16 {
+                    if lows & (1 << n) != 0 {
+                        low[k][n] |= bit;
+                    }
+                    if highs & (1 << n) != 0 {
+                        high[k][n] |= bit;
+                    }
+                }
+            }
+        }
+        let reach = literals
+            .iter()
+            .map(|l| l.max.saturating_add(l.bytes.len()))
+            .max()
+            .unwrap_or(0);
+        let heads = literals.iter().map(head).collect();
+        Some(Literals { literals, heads, buckets, low, high, reach })
+    }
+
+    /// The literals, indexed like the callback of [`Literals::find`].
+    pub(crate) fn literals(&self) -> &[Literal] {
+        &self.literals
+    }
+
+    /// The largest `max + len` of a literal.
+    pub(crate) fn reach(&self) -> usize {
+        self.reach
+    }
+
+    /// Calls `found(start, index)` for every occurrence of every literal
+    /// that starts in `from..to` and lies inside `haystack`, in order of
+    /// start; occurrences may overlap.
+    pub(crate) fn find(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        mut found: impl FnMut(usize, usize),
+    ) {
+        let to = to.min(haystack.len());
+        let mut at = from;
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("ssse3") {
+            // SAFETY: SSSE3 is available.
+            at = unsafe { self.find_ssse3(haystack, from, to, &mut found) };
+        }
+        while at < to {
+            let buckets = self.buckets_at(haystack, at);
+            if buckets != 0 {
+                self.verify(haystack, at, buckets, &mut found);
+            }
+            at += 1;
+        }
+    }
+
+    /// The SIMD part of [`Literals::find`]: tests 16 positions at a time
+    /// while 18 bytes are left, and returns the first position it did
+    /// not test.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support SSSE3.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    unsafe fn find_ssse3(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        found: &mut impl FnMut(usize, usize),
+    ) -> usize {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128,
+            _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
+            _mm_shuffle_epi8, _mm_srli_epi16, _mm_storeu_si128,
+        };
+        let load = |bytes: &[u8; 16]| {
+            // SAFETY: `bytes` holds 16 bytes.
+            unsafe { _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>()) }
+        };
+        let low = [load(&self.low[0]), load(&self.low[1]), load(&self.low[2])];
+        let high =
+            [load(&self.high[0]), load(&self.high[1]), load(&self.high[2])];
+        let nibble = _mm_set1_epi8(0x0f);
+        let mut at = from;
+        while at < to && at + 16 + FINGERPRINT - 1 <= haystack.len() {
+            let mut buckets = _mm_set1_epi8(-1);
+            for k in 0..FINGERPRINT {
+                // SAFETY: the loop condition leaves 18 bytes from `at`.
+                let bytes = unsafe {
+                    _mm_loadu_si128(
+                        haystack.as_ptr().add(at + k).cast::<__m128i>(),
+                    )
+                };
+                let lo = _mm_and_si128(bytes, nibble);
+                let hi = _mm_and_si128(_mm_srli_epi16::<4>(bytes), nibble);
+                let accept = _mm_and_si128(
+                    _mm_shuffle_epi8(low[k], lo),
+                    _mm_shuffle_epi8(high[k], hi),
+                );
+                buckets = _mm_and_si128(buckets, accept);
+            }
+            let empty = _mm_cmpeq_epi8(buckets, _mm_setzero_si128());
+            let mut mask = !(_mm_movemask_epi8(empty) as u32) & 0xffff;
+            if mask != 0 {
+                if to - at < 16 {
+                    mask &= (1u32 << (to - at)) - 1;
+                }
+                let mut lanes = [0u8; 16];
+                // SAFETY: `lanes` holds 16 bytes.
+                unsafe {
+                    _mm_storeu_si128(
+                        lanes.as_mut_ptr().cast::<__m128i>(),
+                        buckets,
+                    )
+                };
+                while mask != 0 {
+                    let lane = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    self.verify(haystack, at + lane, lanes[lane], found);
+                }
+            }
+            at += 16;
+        }
+        at.min(to.max(from))
+    }
+
+    /// The buckets whose first three bytes may start at `at`; bytes past
+    /// the end of `haystack` are not tested.
+    #[inline]
+    fn buckets_at(&self, haystack: &[u8], at: usize) -> u8 {
+        let mut buckets = u8::MAX;
+        for k in 0..FINGERPRINT {
+            let Some(&byte) = haystack.get(at + k) else { break };
+            buckets &= self.low[k][usize::from(byte & 0x0f)]
+                & self.high[k][usize::from(byte >> 4)];
+        }
+        buckets
+    }
+
+    /// Compares the literals of `buckets` with the bytes at `at`.
+    #[inline]
+    fn verify(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        mut buckets: u8,
+        found: &mut impl FnMut(usize, usize),
+    ) {
+        let rest = &haystack[at..];
+        // The first four bytes, or `None` at the very end.
+        let word = rest
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        while buckets != 0 {
+            let bucket = buckets.trailing_zeros() as usize;
+            buckets &= buckets - 1;
+            for &index in &self.buckets[bucket] {
+                let index = usize::from(index);
+                if let Some(word) = word {
+                    let (value, bits) = self.heads[index];
+                    if word & bits != value {
+                        continue;
+                    }
+                }
+                let literal = &self.literals[index];
+                let Some(bytes) = rest.get(..literal.bytes.len()) else {
+                    continue;
+                };
+                let equal = if literal.nocase {
+                    bytes.eq_ignore_ascii_case(&literal.bytes)
+                } else {
+                    bytes == literal.bytes.as_slice()
+                };
+                if equal {
+                    found(at, index);
+                }
+            }
+        }
+    }
+}
+
+/// The low and high nibbles of each of the first three bytes of
+/// `literal`, both cases of a letter when it matches either, as bit sets;
+/// all nibbles past the end of a shorter literal.
+fn nibbles(literal: &Literal) -> [(u16, u16); FINGERPRINT] {
+    let mut sets = [(u16::MAX, u16::MAX); FINGERPRINT];
+    for (set, &byte) in sets.iter_mut().zip(&literal.bytes) {
+        *set = (0, 0);
+        let mut cases = vec![byte];
+        if literal.nocase && byte.is_ascii_alphabetic() {
+            cases.push(byte ^ 0x20);
+        }
+        for case in cases {
+            set.0 |= 1 << (case & 0x0f);
+            set.1 |= 1 << (case >> 4);
+        }
+    }
+    sets
+}
+
+/// Returns how many three-byte strings the bucket `bit` accepts, with
+/// `extra` nibbles added: the product over the bytes of the number of
+/// low nibbles times the number of high nibbles.
+fn volume(
+    low: &[[u8; 16]; 3],
+    high: &[[u8; 16]; 3],
+    bit: u8,
+    extra: Option<&[(u16, u16); FINGERPRINT]>,
+) -> u64 {
+    let mut product = 1u64;
+    for k in 0..FINGERPRINT {
+        let (mut lows, mut highs) = (0u16, 0u16);
+        for n in 0..16 {
+            lows |= u16::from(low[k][n] & bit != 0) << n;
+            highs |= u16::from(high[k][n] & bit != 0) << n;
+        }
+        if let Some(extra) = extra {
+            lows |= extra[k].0;
+            highs |= extra[k].1;
+        }
+        product *= u64::from(lows.count_ones() * highs.count_ones());
+    }
+    product
+}
+
+/// Returns how many three-byte strings the nibble sets of one literal
+/// accept.
+fn volume_of(sets: &[(u16, u16); FINGERPRINT]) -> u64 {
+    sets.iter()
+        .map(|&(low, high)| u64::from(low.count_ones() * high.count_ones()))
+        .product()
+}
+
+/// Returns the first four bytes of `literal` as a little-endian word and
+/// the mask of the bits to compare: none past the literal's end, and not
+/// the case bit of a letter that matches either case.
+fn head(literal: &Literal) -> (u32, u32) {
+    let mut value = 0u32;
+    let mut bits = 0u32;
+    for (i, &byte) in literal.bytes.iter().take(4).enumerate() {
+        let mut byte_bits = 0xffu32;
+        if literal.nocase && byte.is_ascii_alphabetic() {
+            byte_bits &= !0x20;
+        }
+        bits |= byte_bits << (8 * i);
+        value |= (u32::from(byte) & byte_bits) << (8 * i);
+    }
+    (value, bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{required, Literal, Literals};
+    use crate::sensor::parse_hir;
+
+    /// The literals of `pattern` as `(bytes, nocase, min, max)`.
+    fn of(pattern: &str) -> Option<Vec<(String, bool, usize, usize)>> {
+        let hir = parse_hir(pattern).unwrap();
+        required(&hir, 3, 64).map(|r| {
+            r.literals
+                .into_iter()
+                .map(|l| {
+                    (
+                        String::from_utf8(l.bytes).unwrap(),
+                        l.nocase,
+                        l.min,
+                        l.max,
+                    )
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn literals_of_custom_patterns() {
+        assert_eq!(
+            of("ghp_[A-Za-z0-9]{36}"),
+            Some(vec![("ghp_".into(), false, 0, 0)])
+        );
+        assert_eq!(
+            of(r"[a-z0-9\-]{1,20}\.corp\.example\.com"),
+            Some(vec![(".corp.example.co".into(), false, 1, 20)])
+        );
+        assert_eq!(
+            of("(?i)top secret"),
+            Some(vec![("top secret".into(), true, 0, 0)])
+        );
+        // The second `eyJ` is longer with its dot, but too far.
+        assert_eq!(
+            of(r"eyJ[a-z]{10,300}\.eyJ[a-z]{10,600}"),
+            Some(vec![("eyJ".into(), false, 0, 0)])
+        );
+        assert_eq!(
+            of("(?:ghu|ghs)_[A-Za-z0-9]{36}"),
+            Some(vec![
+                ("ghu".into(), false, 0, 0),
+                ("ghs".into(), false, 0, 0)
+            ])
+        );
+        // Too short, too far, or avoidable: no literal.
+        assert_eq!(of("SK[0-9a-f]{32}"), None);
+        assert_eq!(of("[a-z]{1,80}@corp\\.example\\.com"), None);
+        assert_eq!(of("(?:abc)?[0-9]+"), None);
+        assert_eq!(of("abc|[0-9]"), None);
+    }
+
+    fn naive(literals: &[Literal], haystack: &[u8]) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for at in 0..haystack.len() {
+            for (index, literal) in literals.iter().enumerate() {
+                let Some(bytes) = haystack.get(at..at + literal.bytes.len())
+                else {
+                    continue;
+                };
+                let equal = if literal.nocase {
+                    bytes.eq_ignore_ascii_case(&literal.bytes)
+                } else {
+                    bytes == literal.bytes
+                };
+                if equal {
+                    found.push((at, index));
+                }
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn search_finds_what_a_naive_search_finds(
+            words in prop::collection::vec(
+                (prop::collection::vec(prop::sample::select(b"abAB_-c".to_vec()), 1..6), any::<bool>()),
+                1..20,
+            ),
+            haystack in prop::collection::vec(prop::sample::select(b"abAB_-cxC".to_vec()), 0..200),
+        ) {
+            let literals: Vec<Literal> = words
+                .into_iter()
+                .map(|(bytes, nocase)| Literal {
+                    bytes: if nocase { bytes.to_ascii_lowercase() } else { bytes },
+                    nocase,
+                    min: 0,
+                    max: 0,
+                })
+                .collect();
+            let search = Literals::new(literals).unwrap();
+            let mut found = Vec::new();
+            search.find(&haystack, 0, haystack.len(), |at, index| found.push((at, index)));
+            found.sort_unstable();
+            prop_assert_eq!(found, naive(search.literals(), &haystack));
+        }
+    }
+}
