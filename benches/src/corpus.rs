@@ -184,24 +184,24 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
 
-    fn from_alphabet(&mut self, alphabet: &[u8], len: usize) -> String {
+    fn string_of(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len).map(|_| char::from(*self.pick(alphabet))).collect()
     }
 
     fn digits(&mut self, len: usize) -> String {
-        self.from_alphabet(b"0123456789", len)
+        self.string_of(b"0123456789", len)
     }
 
     fn hex(&mut self, len: usize) -> String {
-        self.from_alphabet(b"0123456789abcdef", len)
+        self.string_of(b"0123456789abcdef", len)
     }
 
     fn alnum(&mut self, len: usize) -> String {
-        self.from_alphabet(ALNUM, len)
+        self.string_of(ALNUM, len)
     }
 
     fn upper_alnum(&mut self, len: usize) -> String {
-        self.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", len)
+        self.string_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", len)
     }
 
     /// Returns a number with `width` digits, zero-padded.
@@ -731,7 +731,7 @@ fn custom_secret(rng: &mut Rng) -> (Option<&'static str>, String, Secret) {
     };
     let (field, prefix, sensor, text): (Option<&str>, &str, &str, String) = match rng.below(30) {
         0 => (Some("access_key"), "", "aws_access_key_id", format!("{}{}", rng.pick(&["AKIA", "ASIA"]), rng.upper_alnum(16))),
-        1 => (None, "", "aws_secret_access_key", format!("aws_secret_access_key = {}", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+", 40))),
+        1 => (None, "", "aws_secret_access_key", format!("aws_secret_access_key = {}", rng.string_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+", 40))),
         2 => (Some("token"), "", "github_pat", format!("ghp_{}", rng.alnum(36))),
         3 => (Some("token"), "", "github_oauth", format!("gho_{}", rng.alnum(36))),
         4 => (Some("token"), "", "github_fine_grained_pat", format!("github_pat_{}_{}", rng.alnum(22), rng.alnum(59))),
@@ -739,7 +739,7 @@ fn custom_secret(rng: &mut Rng) -> (Option<&'static str>, String, Secret) {
         6 => (Some("token"), "", "slack_token", format!("xoxb-{}-{}-{}", rng.digits(12), rng.digits(13), rng.alnum(24))),
         7 => (Some("webhook"), "", "slack_webhook", format!("https://hooks.slack.com/services/T{}/B{}/{}", rng.upper_alnum(9), rng.upper_alnum(9), rng.alnum(24))),
         8 => (Some("secret"), "", "stripe_secret_key", format!("sk_live_{}", rng.alnum(24))),
-        9 => (Some("maps"), "", "google_api_key", format!("AIza{}", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 34) + &rng.alnum(1))),
+        9 => (Some("maps"), "", "google_api_key", format!("AIza{}", rng.string_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 34) + &rng.alnum(1))),
         10 => (Some("id_token"), "", "jwt", format!("eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}", rng.alnum(60), rng.alnum(43))),
         11 => (Some("pem"), "", "private_key_header", rng.pick(&["-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----"]).to_string()),
         12 => (Some("sendgrid"), "", "sendgrid_api_key", format!("SG.{}.{}", rng.alnum(22), rng.alnum(43))),
@@ -924,7 +924,7 @@ fn response_head(
     content_type: &str,
     body_len: usize,
 ) {
-    let status_line: &str = *rng.pick(&[
+    let status_line = *rng.pick(&[
         "HTTP/1.1 200 OK\r\n",
         "HTTP/1.1 201 Created\r\n",
         "HTTP/1.1 200 OK\r\n",

@@ -17,7 +17,7 @@ fn scan(engine: &Engine, corpus: &Corpus) -> Vec<Match> {
     engine.scan(&corpus.bytes)
 }
 
-fn value<'a>(corpus: &'a Corpus, start: usize, end: usize) -> &'a str {
+fn value(corpus: &Corpus, start: usize, end: usize) -> &str {
     std::str::from_utf8(&corpus.bytes[start..end]).expect("values are UTF-8")
 }
 
@@ -148,15 +148,15 @@ fn reported_decoys<'a>(
 ) -> BTreeMap<&'a str, Vec<String>> {
     let mut reported: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in corpus.decoys.iter().filter(|d| kinds(d.kind)) {
-        let hit = matches.iter().find(|m| {
-            m.start() < d.end as u64 && d.start as u64 <= m.end() - 1
-        });
+        let hit = matches
+            .iter()
+            .find(|m| m.start() < d.end as u64 && (d.start as u64) < m.end());
         if let Some(m) = hit {
             let examples = reported.entry(d.kind).or_default();
             if examples.len() < 3 {
                 examples.push(format!(
                     "{:?} as {}/{}",
-                    value(&corpus, d.start, d.end),
+                    value(corpus, d.start, d.end),
                     m.sensor(),
                     m.rule()
                 ));

@@ -19,7 +19,9 @@ fn traffic(len: usize) -> Vec<u8> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(mode), Some(count)) = (args.get(1), args.get(2).and_then(|c| c.parse::<usize>().ok())) else {
+    let (Some(mode), Some(count)) =
+        (args.get(1), args.get(2).and_then(|c| c.parse::<usize>().ok()))
+    else {
         eprintln!("usage: hardening_bench streams|fragment|tiny COUNT");
         std::process::exit(2);
     };
@@ -34,7 +36,8 @@ fn main() {
     match mode.as_str() {
         "streams" => {
             let value: &[u8] = b"id 2 55 08 14 168 025 38 ok";
-            let mut streams: Vec<Stream> = (0..count).map(|_| engine.stream()).collect();
+            let mut streams: Vec<Stream> =
+                (0..count).map(|_| engine.stream()).collect();
             for piece in [&value[..9], &value[9..17], &value[17..]] {
                 for stream in &mut streams {
                     stream.feed(piece, &mut count_match).unwrap();

@@ -21,8 +21,8 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
 use std::sync::OnceLock;
 
-use dlp_core::Engine;
 use dlp::*;
+use dlp_core::Engine;
 use libfuzzer_sys::fuzz_target;
 
 const ENGINE_SLOTS: usize = 4;
@@ -63,39 +63,75 @@ struct Receiver {
     found: Vec<(u32, u32, u64, u64)>,
 }
 
-unsafe extern "C" fn on_match(found: *const dlp_match, user_data: *mut c_void) -> c_int {
+unsafe extern "C" fn on_match(
+    found: *const dlp_match,
+    user_data: *mut c_void,
+) -> c_int {
     let receiver = unsafe { &mut *user_data.cast::<Receiver>() };
     let found = unsafe { &*found };
-    for text in [found.sensor, found.rule, found.context, found.severity, found.confidence] {
+    for text in [
+        found.sensor,
+        found.rule,
+        found.context,
+        found.severity,
+        found.confidence,
+    ] {
         assert!(!text.is_null());
         let _ = unsafe { CStr::from_ptr(text) }.to_bytes();
     }
     assert!(found.start < found.end);
     let masked = unsafe { CStr::from_ptr(found.masked) }.to_bytes();
     assert_eq!(masked.len(), found.masked_len);
-    assert_eq!(found.masked_len as u64, found.end - found.start, "masked length differs");
+    assert_eq!(
+        found.masked_len as u64,
+        found.end - found.start,
+        "masked length differs"
+    );
     if receiver.raw_value {
         assert_eq!(found.value_len, found.masked_len);
-        let value = unsafe { std::slice::from_raw_parts(found.value, found.value_len) };
+        let value = unsafe {
+            std::slice::from_raw_parts(found.value, found.value_len)
+        };
         // A value inside the fragment given to this call must be its bytes;
         // a value across the cut comes from the stream's tail.
         let start = found.start.checked_sub(receiver.haystack_base);
         if let Some(start) = start {
             let start = start as usize;
             if start + value.len() <= receiver.haystack_len {
-                let haystack = unsafe { std::slice::from_raw_parts(receiver.haystack, receiver.haystack_len) };
+                let haystack = unsafe {
+                    std::slice::from_raw_parts(
+                        receiver.haystack,
+                        receiver.haystack_len,
+                    )
+                };
                 assert_eq!(value, &haystack[start..start + value.len()]);
             }
         }
     } else {
-        assert!(found.value.is_null(), "raw value given without DLP_FLAG_RAW_VALUE");
+        assert!(
+            found.value.is_null(),
+            "raw value given without DLP_FLAG_RAW_VALUE"
+        );
         assert_eq!(found.value_len, 0);
     }
     if !receiver.reenter.is_null() {
-        let status = unsafe { dlp_stream_feed(receiver.reenter, b"x".as_ptr(), 1, Some(on_match), user_data) };
+        let status = unsafe {
+            dlp_stream_feed(
+                receiver.reenter,
+                b"x".as_ptr(),
+                1,
+                Some(on_match),
+                user_data,
+            )
+        };
         assert_eq!(status, dlp_status::DLP_ERROR_STREAM_BUSY);
     }
-    receiver.found.push((found.sensor_index, found.rule_index, found.start, found.end));
+    receiver.found.push((
+        found.sensor_index,
+        found.rule_index,
+        found.start,
+        found.end,
+    ));
     if receiver.found.len() >= receiver.stop_after {
         DLP_STOP
     } else {
@@ -104,7 +140,8 @@ unsafe extern "C" fn on_match(found: *const dlp_match, user_data: *mut c_void) -
 }
 
 /// A small engine definition.
-const SMALL_SENSORS: &str = "[[sensor]]\nname = 'pin'\n[[sensor.rule]]\nname = 'code'\n\
+const SMALL_SENSORS: &str =
+    "[[sensor]]\nname = 'pin'\n[[sensor.rule]]\nname = 'code'\n\
 hotwords = ['pin']\n[[sensor.rule.pattern]]\nvalue = 'k[0-9]{4}'\n";
 
 /// Two sensors with what the other definitions leave out: a mask, the
@@ -117,7 +154,8 @@ hotwords = ['secret']\nhotword_window = 4\n[[sensor.rule.pattern]]\nvalue = 's3c
 
 /// Valid definition texts, which op 0 picks from. Op 15 builds the first
 /// one anew.
-const VALID_DEFINITIONS: [&str; 3] = [SMALL_SENSORS, dlp_fuzz::CUSTOM_SENSORS, MASKED_SENSORS];
+const VALID_DEFINITIONS: [&str; 3] =
+    [SMALL_SENSORS, dlp_fuzz::CUSTOM_SENSORS, MASKED_SENSORS];
 
 /// Invalid definition texts, one per kind of error, which op 0 picks from
 /// after the valid ones.
@@ -148,7 +186,11 @@ enum Expected {
     /// The text is UTF-8 but invalid. The C message is the function name
     /// followed by this error's text, and the error getters return its
     /// origin, sensor and rule.
-    Invalid { message: String, sensor: Option<String>, rule: Option<String> },
+    Invalid {
+        message: String,
+        sensor: Option<String>,
+        rule: Option<String>,
+    },
     NotUtf8,
 }
 
@@ -176,7 +218,8 @@ fn valid_engines() -> &'static [(usize, Engine)] {
         VALID_DEFINITIONS
             .iter()
             .map(|text| {
-                let engine = Engine::from_toml(text, "<fuzz>").expect("the fixed valid definitions load");
+                let engine = Engine::from_toml(text, "<fuzz>")
+                    .expect("the fixed valid definitions load");
                 let (status, handle) = build_c(text.as_bytes());
                 assert_eq!(status, dlp_status::DLP_OK);
                 (handle as usize, engine)
@@ -194,7 +237,10 @@ fn invalid_expectations() -> &'static [Expected] {
             .iter()
             .map(|text| {
                 let expected = Expected::of(text);
-                assert!(!matches!(expected, Expected::Engine(_)), "a fixed invalid definition loads");
+                assert!(
+                    !matches!(expected, Expected::Engine(_)),
+                    "a fixed invalid definition loads"
+                );
                 expected
             })
             .collect()
@@ -235,7 +281,12 @@ impl<'a> Program<'a> {
     }
 
     fn u32(&mut self) -> u32 {
-        u32::from_le_bytes([self.byte(), self.byte(), self.byte(), self.byte()])
+        u32::from_le_bytes([
+            self.byte(),
+            self.byte(),
+            self.byte(),
+            self.byte(),
+        ])
     }
 
     /// Returns a slice of up to 255 bytes, its length given by one byte.
@@ -249,8 +300,10 @@ impl<'a> Program<'a> {
 
 fuzz_target!(|data: &[u8]| {
     let mut program = Program { bytes: data };
-    let mut engines: Vec<Option<EngineSlot>> = (0..ENGINE_SLOTS).map(|_| None).collect();
-    let mut streams: Vec<Option<StreamSlot>> = (0..STREAM_SLOTS).map(|_| None).collect();
+    let mut engines: Vec<Option<EngineSlot>> =
+        (0..ENGINE_SLOTS).map(|_| None).collect();
+    let mut streams: Vec<Option<StreamSlot>> =
+        (0..STREAM_SLOTS).map(|_| None).collect();
     let mut builds = 0;
     for _ in 0..MAX_OPS {
         if program.bytes.is_empty() {
@@ -259,18 +312,28 @@ fuzz_target!(|data: &[u8]| {
         let op = program.byte();
         let slot = usize::from(program.byte());
         match op % 16 {
-            0 => pick_definition(&mut engines[slot % ENGINE_SLOTS], slot / ENGINE_SLOTS),
+            0 => pick_definition(
+                &mut engines[slot % ENGINE_SLOTS],
+                slot / ENGINE_SLOTS,
+            ),
             1 => {
                 let text = program.slice();
                 if builds < MAX_BUILDS {
                     builds += 1;
-                    new_text(&mut engines[slot % ENGINE_SLOTS], text, &Expected::of(text));
+                    new_text(
+                        &mut engines[slot % ENGINE_SLOTS],
+                        text,
+                        &Expected::of(text),
+                    );
                 }
             }
             2 => {
                 // The shared built-in or custom engine, by the slot's top bit.
                 let (handle, engine) = shared_engine(slot >> 7);
-                replace_engine(&mut engines[slot % ENGINE_SLOTS], EngineSlot { handle, engine, owned: false });
+                replace_engine(
+                    &mut engines[slot % ENGINE_SLOTS],
+                    EngineSlot { handle, engine, owned: false },
+                );
             }
             3 => {
                 if let Some(old) = engines[slot % ENGINE_SLOTS].take() {
@@ -292,7 +355,9 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             10 => {
-                let handle = streams[slot % STREAM_SLOTS].as_ref().map_or(ptr::null_mut(), |s| s.handle);
+                let handle = streams[slot % STREAM_SLOTS]
+                    .as_ref()
+                    .map_or(ptr::null_mut(), |s| s.handle);
                 let mut offset = u64::MAX;
                 let status = unsafe { dlp_stream_offset(handle, &mut offset) };
                 match &streams[slot % STREAM_SLOTS] {
@@ -300,9 +365,12 @@ fuzz_target!(|data: &[u8]| {
                         assert_eq!(status, dlp_status::DLP_OK);
                         assert_eq!(offset, s.fed.len() as u64);
                     }
-                    None => assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT),
+                    None => {
+                        assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT)
+                    }
                 }
-                let status = unsafe { dlp_stream_offset(handle, ptr::null_mut()) };
+                let status =
+                    unsafe { dlp_stream_offset(handle, ptr::null_mut()) };
                 assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
             }
             11 => {
@@ -325,7 +393,8 @@ fuzz_target!(|data: &[u8]| {
                 let target = &mut engines[slot % ENGINE_SLOTS];
                 if builds < MAX_BUILDS {
                     builds += 1;
-                    let expected = Expected::Engine(valid_engines()[0].1.clone());
+                    let expected =
+                        Expected::Engine(valid_engines()[0].1.clone());
                     new_text(target, SMALL_SENSORS.as_bytes(), &expected);
                 } else {
                     pick_definition(target, 0);
@@ -349,7 +418,10 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-fn engine_handle(engines: &[Option<EngineSlot>], slot: usize) -> *mut dlp_engine {
+fn engine_handle(
+    engines: &[Option<EngineSlot>],
+    slot: usize,
+) -> *mut dlp_engine {
     engines[slot % ENGINE_SLOTS].as_ref().map_or(ptr::null_mut(), |e| e.handle)
 }
 
@@ -366,7 +438,12 @@ fn replace_engine(slot: &mut Option<EngineSlot>, engine: EngineSlot) {
 }
 
 fn read_last_error() {
-    for text in [dlp_last_error_message(), dlp_last_error_origin(), dlp_last_error_sensor(), dlp_last_error_rule()] {
+    for text in [
+        dlp_last_error_message(),
+        dlp_last_error_origin(),
+        dlp_last_error_sensor(),
+        dlp_last_error_rule(),
+    ] {
         if !text.is_null() {
             let _ = unsafe { CStr::from_ptr(text) }.to_bytes();
         }
@@ -378,7 +455,9 @@ fn read_last_error() {
 /// UTF-8, so the lossy conversion keeps every byte and makes assertion
 /// messages readable.
 fn c_text(text: *const c_char) -> Option<String> {
-    (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
+    (!text.is_null()).then(|| {
+        unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned()
+    })
 }
 
 /// Returns `text` up to its first NUL, as the C API cuts its strings.
@@ -392,16 +471,28 @@ fn build_c(text: &[u8]) -> (dlp_status, *mut dlp_engine) {
     // Not NULL, to check that a failed build clears it.
     let mut handle = 1 as *mut dlp_engine;
     let origin = c"<fuzz>";
-    let status = unsafe { dlp_engine_new_text(text.as_ptr().cast::<c_char>(), text.len(), origin.as_ptr(), &mut handle) };
+    let status = unsafe {
+        dlp_engine_new_text(
+            text.as_ptr().cast::<c_char>(),
+            text.len(),
+            origin.as_ptr(),
+            &mut handle,
+        )
+    };
     (status, handle)
 }
 
 /// Puts the shared engine of a valid definition in `slot`, or checks that
 /// an invalid one fails to build, which leaves `slot` as it was.
 fn pick_definition(slot: &mut Option<EngineSlot>, choice: usize) {
-    let choice = choice % (VALID_DEFINITIONS.len() + INVALID_DEFINITIONS.len());
+    let choice =
+        choice % (VALID_DEFINITIONS.len() + INVALID_DEFINITIONS.len());
     if let Some((handle, engine)) = valid_engines().get(choice) {
-        let engine = EngineSlot { handle: *handle as *mut dlp_engine, engine: engine.clone(), owned: false };
+        let engine = EngineSlot {
+            handle: *handle as *mut dlp_engine,
+            engine: engine.clone(),
+            owned: false,
+        };
         replace_engine(slot, engine);
         return;
     }
@@ -417,23 +508,44 @@ fn new_text(slot: &mut Option<EngineSlot>, text: &[u8], expected: &Expected) {
     if let Expected::Engine(engine) = expected {
         assert_eq!(status, dlp_status::DLP_OK);
         assert!(!handle.is_null());
-        replace_engine(slot, EngineSlot { handle, engine: engine.clone(), owned: true });
+        replace_engine(
+            slot,
+            EngineSlot { handle, engine: engine.clone(), owned: true },
+        );
         return;
     }
     assert_eq!(status, dlp_status::DLP_ERROR_DEFINITION);
     assert!(handle.is_null(), "a failed build left a handle");
-    let message = c_text(dlp_last_error_message()).expect("a failed build stores a message");
+    let message = c_text(dlp_last_error_message())
+        .expect("a failed build stores a message");
     match expected {
         Expected::Invalid { message: rust_message, sensor, rule } => {
             let full = format!("dlp_engine_new_text: {rust_message}");
-            assert_eq!(message, cut_at_nul(&full), "the C message differs from the Rust error");
-            assert_eq!(c_text(dlp_last_error_origin()).as_deref(), Some("<fuzz>"));
-            assert_eq!(c_text(dlp_last_error_sensor()).as_deref(), sensor.as_deref().map(cut_at_nul));
-            assert_eq!(c_text(dlp_last_error_rule()).as_deref(), rule.as_deref().map(cut_at_nul));
+            assert_eq!(
+                message,
+                cut_at_nul(&full),
+                "the C message differs from the Rust error"
+            );
+            assert_eq!(
+                c_text(dlp_last_error_origin()).as_deref(),
+                Some("<fuzz>")
+            );
+            assert_eq!(
+                c_text(dlp_last_error_sensor()).as_deref(),
+                sensor.as_deref().map(cut_at_nul)
+            );
+            assert_eq!(
+                c_text(dlp_last_error_rule()).as_deref(),
+                rule.as_deref().map(cut_at_nul)
+            );
         }
         Expected::NotUtf8 => {
-            let prefix = "dlp_engine_new_text: <fuzz>: the definition is not UTF-8";
-            assert!(message.starts_with(prefix), "unexpected message: {message:?}");
+            let prefix =
+                "dlp_engine_new_text: <fuzz>: the definition is not UTF-8";
+            assert!(
+                message.starts_with(prefix),
+                "unexpected message: {message:?}"
+            );
         }
         Expected::Engine(_) => unreachable!("handled above"),
     }
@@ -450,7 +562,9 @@ fn describe(engine: *mut dlp_engine, program: &mut Program) {
     let sensor_index = usize::from(program.byte() % 8);
     let rule_index = usize::from(program.byte() % 16);
     let mut info = std::mem::MaybeUninit::<dlp_sensor_info>::uninit();
-    let status = unsafe { dlp_engine_sensor_get(engine, sensor_index, info.as_mut_ptr()) };
+    let status = unsafe {
+        dlp_engine_sensor_get(engine, sensor_index, info.as_mut_ptr())
+    };
     if sensor_index < count {
         assert_eq!(status, dlp_status::DLP_OK);
         let info = unsafe { info.assume_init() };
@@ -459,7 +573,14 @@ fn describe(engine: *mut dlp_engine, program: &mut Program) {
         assert_eq!(status, dlp_status::DLP_ERROR_INVALID_ARGUMENT);
     }
     let mut rule = std::mem::MaybeUninit::<dlp_rule_info>::uninit();
-    let status = unsafe { dlp_engine_rule_get(engine, sensor_index, rule_index, rule.as_mut_ptr()) };
+    let status = unsafe {
+        dlp_engine_rule_get(
+            engine,
+            sensor_index,
+            rule_index,
+            rule.as_mut_ptr(),
+        )
+    };
     if status == dlp_status::DLP_OK {
         let rule = unsafe { rule.assume_init() };
         let _ = unsafe { CStr::from_ptr(rule.name) };
@@ -469,7 +590,8 @@ fn describe(engine: *mut dlp_engine, program: &mut Program) {
     }
     let status = unsafe { dlp_engine_sensor_get(engine, 0, ptr::null_mut()) };
     assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
-    let status = unsafe { dlp_engine_sensor_get(engine, usize::MAX, ptr::null_mut()) };
+    let status =
+        unsafe { dlp_engine_sensor_get(engine, usize::MAX, ptr::null_mut()) };
     assert_ne!(status, dlp_status::DLP_OK);
 }
 
@@ -484,7 +606,11 @@ fn stop_count(bits: u8) -> usize {
 
 fn scan(engines: &[Option<EngineSlot>], slot: usize, program: &mut Program) {
     let control = program.byte();
-    let flags = if control & 0x80 != 0 { program.u32() } else { u32::from(control & 1) };
+    let flags = if control & 0x80 != 0 {
+        program.u32()
+    } else {
+        u32::from(control & 1)
+    };
     let stop_after = stop_count(control >> 1);
     let haystack = program.slice();
     let engine = &engines[slot % ENGINE_SLOTS];
@@ -499,7 +625,16 @@ fn scan(engines: &[Option<EngineSlot>], slot: usize, program: &mut Program) {
     };
     let handle = engine.as_ref().map_or(ptr::null_mut(), |e| e.handle);
     let user_data = (&mut receiver as *mut Receiver).cast::<c_void>();
-    let status = unsafe { dlp_engine_scan(handle, haystack.as_ptr(), haystack.len(), flags, Some(on_match), user_data) };
+    let status = unsafe {
+        dlp_engine_scan(
+            handle,
+            haystack.as_ptr(),
+            haystack.len(),
+            flags,
+            Some(on_match),
+            user_data,
+        )
+    };
     let Some(engine) = engine else {
         assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
         return;
@@ -513,17 +648,35 @@ fn scan(engines: &[Option<EngineSlot>], slot: usize, program: &mut Program) {
         .engine
         .scan(haystack)
         .iter()
-        .map(|m| (m.sensor_index() as u32, m.rule_index() as u32, m.start(), m.end()))
+        .map(|m| {
+            (
+                m.sensor_index() as u32,
+                m.rule_index() as u32,
+                m.start(),
+                m.end(),
+            )
+        })
         .take(stop_after)
         .collect();
     assert_eq!(receiver.found, expected, "C scan and Rust scan disagree");
 }
 
-fn open_stream(engines: &[Option<EngineSlot>], streams: &mut [Option<StreamSlot>], slot: usize, program: &mut Program) {
+fn open_stream(
+    engines: &[Option<EngineSlot>],
+    streams: &mut [Option<StreamSlot>],
+    slot: usize,
+    program: &mut Program,
+) {
     let flags = u32::from(program.byte() & 1);
     let engine = &engines[slot % ENGINE_SLOTS];
     let mut handle = 1 as *mut dlp_stream;
-    let status = unsafe { dlp_stream_new(engine.as_ref().map_or(ptr::null(), |e| e.handle), flags, &mut handle) };
+    let status = unsafe {
+        dlp_stream_new(
+            engine.as_ref().map_or(ptr::null(), |e| e.handle),
+            flags,
+            &mut handle,
+        )
+    };
     let Some(engine) = engine else {
         assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
         assert!(handle.is_null());
@@ -549,7 +702,15 @@ fn feed(slot: &mut Option<StreamSlot>, program: &mut Program) {
     let control = program.byte();
     let fragment = program.slice();
     let Some(s) = slot else {
-        let status = unsafe { dlp_stream_feed(ptr::null_mut(), fragment.as_ptr(), fragment.len(), Some(on_match), ptr::null_mut()) };
+        let status = unsafe {
+            dlp_stream_feed(
+                ptr::null_mut(),
+                fragment.as_ptr(),
+                fragment.len(),
+                Some(on_match),
+                ptr::null_mut(),
+            )
+        };
         assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
         return;
     };
@@ -565,8 +726,20 @@ fn feed(slot: &mut Option<StreamSlot>, program: &mut Program) {
     };
     let user_data = (&mut receiver as *mut Receiver).cast::<c_void>();
     // A NULL fragment of length 0 is an empty fragment.
-    let data = if fragment.is_empty() && control & 0x10 != 0 { ptr::null() } else { fragment.as_ptr() };
-    let status = unsafe { dlp_stream_feed(s.handle, data, fragment.len(), Some(on_match), user_data) };
+    let data = if fragment.is_empty() && control & 0x10 != 0 {
+        ptr::null()
+    } else {
+        fragment.as_ptr()
+    };
+    let status = unsafe {
+        dlp_stream_feed(
+            s.handle,
+            data,
+            fragment.len(),
+            Some(on_match),
+            user_data,
+        )
+    };
     if s.finished {
         assert_eq!(status, dlp_status::DLP_ERROR_STREAM_FINISHED);
         return;
@@ -579,7 +752,9 @@ fn feed(slot: &mut Option<StreamSlot>, program: &mut Program) {
 
 fn finish(slot: &mut Option<StreamSlot>) {
     let Some(s) = slot else {
-        let status = unsafe { dlp_stream_finish(ptr::null_mut(), Some(on_match), ptr::null_mut()) };
+        let status = unsafe {
+            dlp_stream_finish(ptr::null_mut(), Some(on_match), ptr::null_mut())
+        };
         assert_eq!(status, dlp_status::DLP_ERROR_NULL_ARGUMENT);
         return;
     };
@@ -593,7 +768,8 @@ fn finish(slot: &mut Option<StreamSlot>) {
         found: Vec::new(),
     };
     let user_data = (&mut receiver as *mut Receiver).cast::<c_void>();
-    let status = unsafe { dlp_stream_finish(s.handle, Some(on_match), user_data) };
+    let status =
+        unsafe { dlp_stream_finish(s.handle, Some(on_match), user_data) };
     if s.finished {
         assert_eq!(status, dlp_status::DLP_ERROR_STREAM_FINISHED);
         return;
@@ -606,7 +782,14 @@ fn finish(slot: &mut Option<StreamSlot>) {
             .engine
             .scan(&s.fed)
             .iter()
-            .map(|m| (m.sensor_index() as u32, m.rule_index() as u32, m.start(), m.end()))
+            .map(|m| {
+                (
+                    m.sensor_index() as u32,
+                    m.rule_index() as u32,
+                    m.start(),
+                    m.end(),
+                )
+            })
             .collect();
         assert_eq!(s.found, expected, "C stream and Rust block scan disagree");
     }
@@ -615,41 +798,128 @@ fn finish(slot: &mut Option<StreamSlot>) {
 /// Calls with NULL handles, NULL out-pointers, a NULL buffer with a length,
 /// a length over `PTRDIFF_MAX`, a NULL callback and unknown flags: each
 /// returns its documented error code.
-fn null_arguments(engines: &[Option<EngineSlot>], streams: &[Option<StreamSlot>], slot: usize) {
+fn null_arguments(
+    engines: &[Option<EngineSlot>],
+    streams: &[Option<StreamSlot>],
+    slot: usize,
+) {
     use dlp::dlp_status::*;
     let engine = engine_handle(engines, slot);
     let byte = b"4111111111111111";
     unsafe {
-        assert_eq!(dlp_engine_new_builtin(ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
+        assert_eq!(
+            dlp_engine_new_builtin(ptr::null_mut()),
+            DLP_ERROR_NULL_ARGUMENT
+        );
         let mut out = ptr::null_mut();
-        assert_eq!(dlp_engine_new_text(ptr::null(), 5, c"o".as_ptr(), &mut out), DLP_ERROR_NULL_ARGUMENT);
+        assert_eq!(
+            dlp_engine_new_text(ptr::null(), 5, c"o".as_ptr(), &mut out),
+            DLP_ERROR_NULL_ARGUMENT
+        );
         assert!(out.is_null());
-        assert_eq!(dlp_engine_new_text(c"x".as_ptr(), 1, c"o".as_ptr(), ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
-        assert_eq!(dlp_engine_new_file(ptr::null(), &mut out), DLP_ERROR_NULL_ARGUMENT);
-        assert_eq!(dlp_engine_sensor_count(ptr::null(), ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
+        assert_eq!(
+            dlp_engine_new_text(
+                c"x".as_ptr(),
+                1,
+                c"o".as_ptr(),
+                ptr::null_mut()
+            ),
+            DLP_ERROR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            dlp_engine_new_file(ptr::null(), &mut out),
+            DLP_ERROR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            dlp_engine_sensor_count(ptr::null(), ptr::null_mut()),
+            DLP_ERROR_NULL_ARGUMENT
+        );
         let mut stream = ptr::null_mut();
-        assert_eq!(dlp_stream_new(ptr::null(), 0, &mut stream), DLP_ERROR_NULL_ARGUMENT);
+        assert_eq!(
+            dlp_stream_new(ptr::null(), 0, &mut stream),
+            DLP_ERROR_NULL_ARGUMENT
+        );
         if engine.is_null() {
             return;
         }
-        assert_eq!(dlp_engine_scan(engine, ptr::null(), 3, 0, Some(on_match), ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
         assert_eq!(
-            dlp_engine_scan(engine, byte.as_ptr(), usize::MAX, 0, Some(on_match), ptr::null_mut()),
+            dlp_engine_scan(
+                engine,
+                ptr::null(),
+                3,
+                0,
+                Some(on_match),
+                ptr::null_mut()
+            ),
+            DLP_ERROR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            dlp_engine_scan(
+                engine,
+                byte.as_ptr(),
+                usize::MAX,
+                0,
+                Some(on_match),
+                ptr::null_mut()
+            ),
             DLP_ERROR_INVALID_ARGUMENT
         );
-        assert_eq!(dlp_engine_scan(engine, byte.as_ptr(), byte.len(), 0, None, ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
-        assert_eq!(dlp_stream_new(engine, 0x80, &mut stream), DLP_ERROR_INVALID_ARGUMENT);
+        assert_eq!(
+            dlp_engine_scan(
+                engine,
+                byte.as_ptr(),
+                byte.len(),
+                0,
+                None,
+                ptr::null_mut()
+            ),
+            DLP_ERROR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            dlp_stream_new(engine, 0x80, &mut stream),
+            DLP_ERROR_INVALID_ARGUMENT
+        );
         assert!(stream.is_null());
-        assert_eq!(dlp_stream_new(engine, 0, ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
+        assert_eq!(
+            dlp_stream_new(engine, 0, ptr::null_mut()),
+            DLP_ERROR_NULL_ARGUMENT
+        );
         if let Some(s) = streams.iter().flatten().next() {
             // Each of these fails before the stream is touched.
-            assert_eq!(dlp_stream_feed(s.handle, ptr::null(), 9, Some(on_match), ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
             assert_eq!(
-                dlp_stream_feed(s.handle, byte.as_ptr(), (isize::MAX as usize) + 1, Some(on_match), ptr::null_mut()),
+                dlp_stream_feed(
+                    s.handle,
+                    ptr::null(),
+                    9,
+                    Some(on_match),
+                    ptr::null_mut()
+                ),
+                DLP_ERROR_NULL_ARGUMENT
+            );
+            assert_eq!(
+                dlp_stream_feed(
+                    s.handle,
+                    byte.as_ptr(),
+                    (isize::MAX as usize) + 1,
+                    Some(on_match),
+                    ptr::null_mut()
+                ),
                 DLP_ERROR_INVALID_ARGUMENT
             );
-            assert_eq!(dlp_stream_feed(s.handle, byte.as_ptr(), 1, None, ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
-            assert_eq!(dlp_stream_finish(s.handle, None, ptr::null_mut()), DLP_ERROR_NULL_ARGUMENT);
+            assert_eq!(
+                dlp_stream_feed(
+                    s.handle,
+                    byte.as_ptr(),
+                    1,
+                    None,
+                    ptr::null_mut()
+                ),
+                DLP_ERROR_NULL_ARGUMENT
+            );
+            assert_eq!(
+                dlp_stream_finish(s.handle, None, ptr::null_mut()),
+                DLP_ERROR_NULL_ARGUMENT
+            );
         }
     }
     read_last_error();

@@ -22,7 +22,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::ops::ControlFlow;
 
-use dlp_core::capture::{read_capture, CaptureEvent, FlowKey, PushOutcome, Reassembler, ReassemblyLimits};
+use dlp_core::capture::{
+    read_capture, CaptureEvent, FlowKey, PushOutcome, Reassembler,
+    ReassemblyLimits,
+};
 use dlp_core::{Engine, Match, Stream};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,7 +51,8 @@ fn patched_sample(rest: &[u8]) -> Vec<u8> {
         return capture;
     }
     for patch in patches.chunks_exact(3) {
-        let offset = usize::from(u16::from_le_bytes([patch[0], patch[1]])) % capture.len();
+        let offset = usize::from(u16::from_le_bytes([patch[0], patch[1]]))
+            % capture.len();
         capture[offset] ^= patch[2];
     }
     capture
@@ -82,40 +86,51 @@ fn read_and_scan(capture: &[u8]) {
     let engine = Engine::builtin();
     let mut open: HashMap<FlowKey, Flow> = HashMap::new();
     let mut ended = 0u64;
-    let result = read_capture(Trickle { data: capture, step: 0 }, |event| match event {
-        CaptureEvent::Data { flow, offset, data } => {
-            let entry = open.entry(flow).or_insert_with(|| Flow {
-                stream: engine.stream(),
-                next_offset: 0,
-                bytes: Vec::new(),
-                matches: Vec::new(),
-            });
-            assert!(offset >= entry.next_offset, "{flow}: offset {offset} goes back");
-            entry.next_offset = offset + data.len() as u64;
-            entry.bytes.extend_from_slice(data);
-            let matches = &mut entry.matches;
-            entry
-                .stream
-                .feed(data, |m| {
-                    matches.push(m.clone());
-                    ControlFlow::Continue(())
-                })
-                .expect("feed before finish succeeds");
-        }
-        CaptureEvent::End { flow } => {
-            ended += 1;
-            if let Some(mut done) = open.remove(&flow) {
-                let matches = &mut done.matches;
-                done.stream
-                    .finish(|m| {
-                        matches.push(m.clone());
-                        ControlFlow::Continue(())
-                    })
-                    .expect("first finish succeeds");
-                assert_eq!(engine.scan(&done.bytes), done.matches, "{flow}: stream and block disagree");
-            }
-        }
-    });
+    let result =
+        read_capture(
+            Trickle { data: capture, step: 0 },
+            |event| match event {
+                CaptureEvent::Data { flow, offset, data } => {
+                    let entry = open.entry(flow).or_insert_with(|| Flow {
+                        stream: engine.stream(),
+                        next_offset: 0,
+                        bytes: Vec::new(),
+                        matches: Vec::new(),
+                    });
+                    assert!(
+                        offset >= entry.next_offset,
+                        "{flow}: offset {offset} goes back"
+                    );
+                    entry.next_offset = offset + data.len() as u64;
+                    entry.bytes.extend_from_slice(data);
+                    let matches = &mut entry.matches;
+                    entry
+                        .stream
+                        .feed(data, |m| {
+                            matches.push(m.clone());
+                            ControlFlow::Continue(())
+                        })
+                        .expect("feed before finish succeeds");
+                }
+                CaptureEvent::End { flow } => {
+                    ended += 1;
+                    if let Some(mut done) = open.remove(&flow) {
+                        let matches = &mut done.matches;
+                        done.stream
+                            .finish(|m| {
+                                matches.push(m.clone());
+                                ControlFlow::Continue(())
+                            })
+                            .expect("first finish succeeds");
+                        assert_eq!(
+                            engine.scan(&done.bytes),
+                            done.matches,
+                            "{flow}: stream and block disagree"
+                        );
+                    }
+                }
+            },
+        );
     let Ok(summary) = result else {
         return;
     };
@@ -141,18 +156,27 @@ fn reassemble(mut input: &[u8]) {
         if flags & 2 != 0 {
             let before = reassembler.delivered();
             let mut flushed = 0u64;
-            let skipped = reassembler.flush(&mut |bytes| flushed += bytes.len() as u64);
+            let skipped =
+                reassembler.flush(&mut |bytes| flushed += bytes.len() as u64);
             assert_eq!(reassembler.delivered(), before + skipped + flushed);
-            assert_eq!(reassembler.buffered_bytes(), 0, "flush left bytes held");
+            assert_eq!(
+                reassembler.buffered_bytes(),
+                0,
+                "flush left bytes held"
+            );
         }
 
         let before = reassembler.delivered();
         let mut delivered = Vec::new();
-        let outcome = reassembler.push(seq, syn, payload, &mut |bytes| delivered.extend_from_slice(bytes));
+        let outcome = reassembler.push(seq, syn, payload, &mut |bytes| {
+            delivered.extend_from_slice(bytes)
+        });
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         if outcome != PushOutcome::Overflow {
             for (i, &byte) in payload.iter().enumerate() {
-                let Some(offset) = reassembler.stream_offset(data_seq.wrapping_add(i as u32)) else {
+                let Some(offset) =
+                    reassembler.stream_offset(data_seq.wrapping_add(i as u32))
+                else {
                     continue;
                 };
                 // Held bytes win over a later overlapping segment.
@@ -161,15 +185,28 @@ fn reassemble(mut input: &[u8]) {
                 }
             }
         }
-        assert_eq!(reassembler.delivered(), before + delivered.len() as u64, "push skipped bytes");
+        assert_eq!(
+            reassembler.delivered(),
+            before + delivered.len() as u64,
+            "push skipped bytes"
+        );
         for (i, &byte) in delivered.iter().enumerate() {
             let offset = before + i as u64;
-            assert_eq!(first_seen.get(&offset), Some(&byte), "wrong byte delivered at offset {offset}");
+            assert_eq!(
+                first_seen.get(&offset),
+                Some(&byte),
+                "wrong byte delivered at offset {offset}"
+            );
         }
-        if outcome == PushOutcome::Overflow || outcome == PushOutcome::Duplicate {
+        if outcome == PushOutcome::Overflow
+            || outcome == PushOutcome::Duplicate
+        {
             assert!(delivered.is_empty(), "{outcome:?} delivered bytes");
         }
-        assert!(reassembler.buffered_bytes() <= limits.max_buffered_bytes, "held bytes exceed the limit");
+        assert!(
+            reassembler.buffered_bytes() <= limits.max_buffered_bytes,
+            "held bytes exceed the limit"
+        );
         first_seen = first_seen.split_off(&reassembler.delivered());
     }
 }

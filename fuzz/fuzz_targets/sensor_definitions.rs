@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
         Err(error) => {
             // The message must render, and name the origin.
             let message = error.to_string();
-            assert!(message.starts_with("<fuzz>"), "message without origin: {message}");
+            assert!(
+                message.starts_with("<fuzz>"),
+                "message without origin: {message}"
+            );
             return;
         }
     };
@@ -48,7 +51,10 @@ fn check_match(engine: &Engine, haystack: &[u8], m: &Match) {
     assert!(end <= haystack.len(), "match past the end {m:?}");
     assert_eq!(m.value(), &haystack[start..end]);
     assert_eq!(m.masked().len(), m.value().len(), "masked length differs");
-    assert!(end - start <= engine.max_match_len(), "match longer than max_match_len");
+    assert!(
+        end - start <= engine.max_match_len(),
+        "match longer than max_match_len"
+    );
     let sensor = &engine.sensors()[m.sensor_index()];
     assert_eq!(sensor.name, m.sensor());
     assert_eq!(sensor.rules[m.rule_index()].name, m.rule());

@@ -20,7 +20,9 @@ const MAX_CUTS: usize = 64;
 
 fn engines() -> &'static [Engine; 3] {
     static ENGINES: OnceLock<[Engine; 3]> = OnceLock::new();
-    ENGINES.get_or_init(|| [Engine::builtin(), custom_engine(), combined_engine()])
+    ENGINES.get_or_init(|| {
+        [Engine::builtin(), custom_engine(), combined_engine()]
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -34,7 +36,10 @@ fuzz_target!(|data: &[u8]| {
     let (cut_bytes, haystack) = rest.split_at(2 * count);
     let mut cuts: Vec<usize> = cut_bytes
         .chunks_exact(2)
-        .map(|pair| usize::from(u16::from_le_bytes([pair[0], pair[1]])) % (haystack.len() + 1))
+        .map(|pair| {
+            usize::from(u16::from_le_bytes([pair[0], pair[1]]))
+                % (haystack.len() + 1)
+        })
         .collect();
     if flags & 0b100 != 0 {
         cuts = (1..haystack.len()).collect();
@@ -53,9 +58,15 @@ fuzz_target!(|data: &[u8]| {
 
 /// Feeds a first stream some junk, finishes it, resets it and feeds the
 /// haystack again: the reset stream must report what a new one does.
-fn replay_after_reset(engine: &Engine, haystack: &[u8], cuts: &[usize], block: &[Match]) {
+fn replay_after_reset(
+    engine: &Engine,
+    haystack: &[u8],
+    cuts: &[usize],
+    block: &[Match],
+) {
     let mut stream = engine.stream();
-    let junk = b"GET /tck=12345678 HTTP/1.1\r\nContent-Length: 999\r\n\r\n4111 1111";
+    let junk =
+        b"GET /tck=12345678 HTTP/1.1\r\nContent-Length: 999\r\n\r\n4111 1111";
     stream.feed(junk, |_| ControlFlow::Continue(())).unwrap();
     stream.finish(|_| ControlFlow::Continue(())).unwrap();
     assert!(stream.feed(b"x", |_| ControlFlow::Continue(())).is_err());

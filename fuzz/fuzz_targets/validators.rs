@@ -10,7 +10,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for name in validators::names() {
-        let validate = validators::lookup(name).expect("every listed name resolves");
+        let validate =
+            validators::lookup(name).expect("every listed name resolves");
         let verdict = validate(data);
         assert_eq!(verdict, validate(data), "{name} is not deterministic");
         if verdict && name.starts_with("card_") {
@@ -18,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
                 data.iter().all(|b| b.is_ascii_digit() || b" -.".contains(b)),
                 "{name} accepted a byte outside digits and separators"
             );
-            assert!(validators::luhn(data), "{name} accepted a value that fails Luhn");
+            assert!(
+                validators::luhn(data),
+                "{name} accepted a value that fails Luhn"
+            );
         }
     }
     assert!(validators::lookup("no_such_validator").is_none());

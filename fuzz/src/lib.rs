@@ -58,6 +58,30 @@ validator = "luhn"
 confidence = "low"
 [[sensor.rule.pattern]]
 value = '[0-9]{12,19}'
+
+[[sensor]]
+name = "triggers"
+description = "One rule per kind of prefilter trigger for custom rules"
+
+[[sensor.rule]]
+name = "keyword"
+[[sensor.rule.pattern]]
+value = '(?i)secret[a-z]{2}'
+
+[[sensor.rule]]
+name = "pairs"
+[[sensor.rule.pattern]]
+value = '(?:[a-f]{2}:){2}[a-f]{2}'
+
+[[sensor.rule]]
+name = "code"
+[[sensor.rule.pattern]]
+value = '[0-9][a-z]{3}'
+
+[[sensor.rule]]
+name = "host"
+[[sensor.rule.pattern]]
+value = '[a-z]{1,20}\.corp\.ex'
 "#;
 
 /// Returns an engine with [`CUSTOM_SENSORS`] only.
@@ -87,7 +111,11 @@ pub fn combined_engine() -> Engine {
 /// Feeds `haystack` to a new stream of `engine`, cut before each offset in
 /// `cuts` (sorted, each at most `haystack.len()`), and returns the matches
 /// of every feed and of the finish.
-pub fn stream_matches(engine: &Engine, haystack: &[u8], cuts: &[usize]) -> Vec<Match> {
+pub fn stream_matches(
+    engine: &Engine,
+    haystack: &[u8],
+    cuts: &[usize],
+) -> Vec<Match> {
     let mut stream = engine.stream();
     let mut found = Vec::new();
     let mut on_match = |m: &Match| {
