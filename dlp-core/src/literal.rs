@@ -2,8 +2,8 @@
 //! near its start, and a SIMD search for them.
 //!
 //! Custom sensors often look for tokens with a fixed prefix (`ghp_`,
-//! `AKIA`) or for keywords (`(?i)confidential`). Neither holds digits or
-//! `@`, so without a literal the prefilter could only test the byte a
+//! `AKIA`) or for keywords (`(?i)confidential`). Neither has digits or
+//! `@`. Without a literal, the prefilter could only test the byte a
 //! match starts with, and would send nearly every word to the automaton.
 //! For such a pattern the engine takes a **required literal**: a byte
 //! string that every match contains, starting between `min` and `max`
@@ -20,11 +20,11 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The most bytes kept of a literal; a prefix of a required literal is
-/// required too.
+/// The maximum number of bytes kept of a literal. A prefix of a required
+/// literal is required too.
 const MAX_LITERAL_LEN: usize = 16;
 
-/// The number of bytes of a literal the search fingerprints; a shorter
+/// The number of bytes of a literal the search fingerprints. A shorter
 /// literal accepts any byte in the missing places.
 const FINGERPRINT: usize = 3;
 
@@ -32,10 +32,11 @@ const FINGERPRINT: usize = 3;
 /// class.
 pub(crate) const STRONG_LEN: usize = 3;
 
-/// The most literals one pattern may require, one per alternative.
+/// The maximum number of literals one pattern may require, one per
+/// alternative.
 const MAX_ALTERNATIVES: usize = 16;
 
-/// The most literals an engine searches for.
+/// The maximum number of literals an engine searches for.
 pub(crate) const MAX_LITERALS: usize = 1024;
 
 /// The number of buckets of the search: one bit of a byte each.
@@ -44,13 +45,13 @@ const BUCKETS: usize = 8;
 /// A literal that every match of a pattern contains.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Literal {
-    /// The bytes; with `nocase`, ASCII letters match in either case.
+    /// The bytes of the literal.
     pub(crate) bytes: Vec<u8>,
-    /// ASCII letters match in either case.
+    /// Whether ASCII letters match in either case.
     pub(crate) nocase: bool,
-    /// The fewest bytes between a match's start and the literal's.
+    /// The minimum distance from a match's start to the literal's.
     pub(crate) min: usize,
-    /// The most bytes between a match's start and the literal's.
+    /// The maximum distance from a match's start to the literal's.
     pub(crate) max: usize,
 }
 
@@ -61,12 +62,13 @@ pub(crate) struct Required {
 }
 
 impl Required {
-    /// The length of the shortest literal: how selective the set is.
+    /// Returns the length of the shortest literal: how selective the set
+    /// is.
     fn score(&self) -> usize {
         self.literals.iter().map(|l| l.bytes.len()).min().unwrap_or(0)
     }
 
-    /// The largest offset of a literal from a match's start.
+    /// Returns the largest offset of a literal from a match's start.
     pub(crate) fn max_offset(&self) -> usize {
         self.literals.iter().map(|l| l.max).max().unwrap_or(0)
     }
@@ -107,8 +109,8 @@ pub(crate) fn required(
     usable.then_some(found)
 }
 
-/// The best literal set of `hir` whose offsets are at most `limit`,
-/// without the length limit.
+/// Returns the best literal set of `hir` whose offsets are at most
+/// `limit`, whatever the length of its literals.
 fn find(hir: &Hir, limit: usize) -> Option<Required> {
     match hir.kind() {
         HirKind::Literal(literal) => {
@@ -142,14 +144,14 @@ fn find(hir: &Hir, limit: usize) -> Option<Required> {
     }
 }
 
-/// A set of one literal at offset 0.
+/// Returns a set of one literal at offset 0.
 fn single(bytes: Vec<u8>, nocase: bool) -> Required {
     Required { literals: vec![Literal { bytes, nocase, min: 0, max: 0 }] }
 }
 
-/// The best literal set of a concatenation: a run of literal bytes and
-/// small classes, or the set of one item moved by the lengths of the
-/// items before it.
+/// Returns the best literal set of a concatenation: a run of literal
+/// bytes and small classes, or the set of one item moved by the lengths
+/// of the items before it.
 fn concat(subs: &[Hir], limit: usize) -> Option<Required> {
     let mut best: Option<Required> = None;
     // The offsets of the current item from the match's start; `None`
@@ -206,8 +208,8 @@ fn keep(best: &mut Option<Required>, found: Required, limit: usize) {
     });
 }
 
-/// Consecutive literal items of a concatenation: every match holds one
-/// of `alternatives` at offsets `at`.
+/// Consecutive literal items of a concatenation: every match contains
+/// one of `alternatives` at offsets `at`.
 #[derive(Default)]
 struct Run {
     alternatives: Vec<Vec<u8>>,
@@ -256,8 +258,8 @@ impl Run {
 }
 
 /// Returns the bytes a class of at most four ASCII bytes matches, and
-/// whether it is one letter in either case (then only the lowercase
-/// byte is returned); `None` for any other class.
+/// whether it is one letter in either case. For a letter in either case
+/// only the lowercase byte is returned. Any other class gives `None`.
 fn unit(hir: &Hir) -> Option<(Vec<u8>, bool)> {
     const MAX_SET: usize = 4;
     let HirKind::Class(class) = hir.kind() else { return None };
@@ -337,11 +339,12 @@ impl Literals {
         let mut buckets: [Vec<u16>; BUCKETS] = Default::default();
         let mut low = [[0u8; 16]; 3];
         let mut high = [[0u8; 16]; 3];
-        // Each bucket accepts the product of its nibble sets, so the
-        // literals go greedily to the bucket whose sets grow least;
-        // literals with the same first three bytes then share a bucket.
-        // The widest literals (short or case-insensitive) go first, while
-        // buckets are empty; the narrow ones then fill in around them.
+
+        // Each bucket accepts the product of its nibble sets, so each
+        // literal goes to the bucket whose sets grow least. Literals with
+        // the same first three bytes then share a bucket. The widest
+        // literals (short or case-insensitive) go first, while buckets
+        // are empty, and the narrow ones fill in around them.
         let mut order: Vec<usize> = (0..literals.len()).collect();
         order.sort_by_key(|&i| {
             let sets = nibbles(&literals[i]);

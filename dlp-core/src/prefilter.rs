@@ -41,9 +41,9 @@
 //! then used like the digits, counts included. Other patterns get a
 //! literal of two bytes, or else the fallback class. Last, a group that
 //! would fire on nearly every trigger byte (a short lookback and no count)
-//! gets a **body test**: every match is a run of at least its shortest
-//! length of the bytes its pattern can hold, so a position must start
-//! such a run. Numbers in text are short, so a pattern of a digit and
+//! gets a **body test**. Every match is a run of the bytes its pattern
+//! can contain, at least as long as the shortest match, so a position
+//! must start such a run. Numbers in text are short, so a pattern of a digit and
 //! eight more letters or digits rules most of them out.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -105,8 +105,8 @@ pub(crate) const MAX_CLASSES: usize = TRIGGER_CLASSES + 2 * MAX_GROUPS;
 /// the body classes.
 const BLOCK_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
 
-/// The most ranges a body class may have: more would make its mask cost
-/// more than the test saves.
+/// The maximum number of ranges of a body class. With more, its mask
+/// would cost more than the test saves.
 const MAX_BODY_RANGES: usize = 8;
 
 /// The largest lookback of a group that gets a body test. Only a group
@@ -341,7 +341,7 @@ impl Test {
     }
 
     /// Returns the mask of the positions of a 128-byte window that may
-    /// pass the test, without the lead class: `class` holds the trigger
+    /// pass the test, without the lead class: `class` has the trigger
     /// bytes known to be there, `targets` those that may be (`class`
     /// plus any missing bytes). A position needs a target within its
     /// lookback and no trigger byte before its skip. When the group
@@ -505,8 +505,8 @@ impl Triggers {
     }
 
     /// Returns a bitmap for the literal class, or `None` if no group
-    /// uses it. `eof` tells whether the bytes end the haystack or more
-    /// may follow; positions from `end` on are not needed.
+    /// uses it. `eof` is set when the bytes end the haystack, and
+    /// positions from `end` on are not needed.
     pub(crate) fn starts(&self, eof: bool, end: usize) -> Option<Starts> {
         self.literals.as_ref().map(|_| Starts::new(eof, end))
     }
@@ -660,9 +660,9 @@ impl Triggers {
     ) -> u128 {
         let unknown = !low_bits(known);
         // The test of a position from bit 64 on may look past the
-        // window; when those bytes are known, the position passes here
-        // and is left to `may_pass`. (The scan's last positions have at
-        // most 65 bytes at hand, so this does not happen there.)
+        // window. When those bytes are known, the position passes here
+        // and `may_pass` decides. The scan's last positions have at most
+        // 65 bytes at hand, so this does not happen there.
         let mut pass = if known >= 128 { !low_bits(64) } else { 0 };
         for test in &self.tests {
             let class = window(block, after, test.class) & !unknown;
@@ -872,7 +872,7 @@ const STARTS_LEN: usize = 2048;
 /// offsets after it.
 ///
 /// Near the end of the bytes at hand, when more may follow, a literal may
-/// be cut; a position whose literal could start in the missing bytes is
+/// be cut. A position whose literal could start in the missing bytes is
 /// marked as a possible start.
 pub(crate) struct Starts {
     /// The window: positions `from..to`.
