@@ -10,11 +10,11 @@
 //! bytes after the match's start. A position can then start a match only
 //! if one of the pattern's literals starts within that distance.
 //!
-//! The search is a small Teddy (the packed search of Hyperscan and of the
-//! aho-corasick crate): the first three bytes of each literal are split
+//! The search is a small Teddy, the packed search of Hyperscan and of the
+//! aho-corasick crate. The first three bytes of each literal are split
 //! into nibbles, and one shuffle per nibble and byte gives, for 16
 //! positions at once, the set of literal buckets whose first three bytes
-//! may start there. Nibble tables hold both cases of a letter of a
+//! may start there. Nibble tables contain both cases of a letter of a
 //! case-insensitive literal, so `(?i)` keywords cost nothing extra. Each
 //! candidate is then compared with the literals of its buckets.
 
@@ -389,7 +389,7 @@ impl Literals {
         &self.literals
     }
 
-    /// The largest `max + len` of a literal.
+    /// Returns the largest `max + len` of a literal.
     pub(crate) fn reach(&self) -> usize {
         self.reach
     }
@@ -442,7 +442,7 @@ impl Literals {
             _mm_shuffle_epi8, _mm_srli_epi16, _mm_storeu_si128,
         };
         let load = |bytes: &[u8; 16]| {
-            // SAFETY: `bytes` holds 16 bytes.
+            // SAFETY: `bytes` is 16 bytes long.
             unsafe { _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>()) }
         };
         let low = [load(&self.low[0]), load(&self.low[1]), load(&self.low[2])];
@@ -474,7 +474,7 @@ impl Literals {
                     mask &= (1u32 << (to - at)) - 1;
                 }
                 let mut lanes = [0u8; 16];
-                // SAFETY: `lanes` holds 16 bytes.
+                // SAFETY: `lanes` is 16 bytes long.
                 unsafe {
                     _mm_storeu_si128(
                         lanes.as_mut_ptr().cast::<__m128i>(),
@@ -492,8 +492,8 @@ impl Literals {
         at.min(to.max(from))
     }
 
-    /// The buckets whose first three bytes may start at `at`; bytes past
-    /// the end of `haystack` are not tested.
+    /// Returns the buckets whose first three bytes may start at `at`.
+    /// Bytes past the end of `haystack` are not tested.
     #[inline]
     fn buckets_at(&self, haystack: &[u8], at: usize) -> u8 {
         let mut buckets = u8::MAX;
@@ -547,9 +547,9 @@ impl Literals {
     }
 }
 
-/// The low and high nibbles of each of the first three bytes of
-/// `literal`, both cases of a letter when it matches either, as bit sets;
-/// all nibbles past the end of a shorter literal.
+/// Returns the low and high nibbles of each of the first three bytes of
+/// `literal` as bit sets, with both cases of a letter when it matches
+/// either. Places past the end of a shorter literal get all nibbles.
 fn nibbles(literal: &Literal) -> [(u16, u16); FINGERPRINT] {
     let mut sets = [(u16::MAX, u16::MAX); FINGERPRINT];
     for (set, &byte) in sets.iter_mut().zip(&literal.bytes) {
@@ -623,7 +623,7 @@ mod tests {
     use super::{required, Literal, Literals};
     use crate::sensor::parse_hir;
 
-    /// The literals of `pattern` as `(bytes, nocase, min, max)`.
+    /// Returns the literals of `pattern` as `(bytes, nocase, min, max)`.
     fn of(pattern: &str) -> Option<Vec<(String, bool, usize, usize)>> {
         let hir = parse_hir(pattern).unwrap();
         required(&hir, 3, 64).map(|r| {

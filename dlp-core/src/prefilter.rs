@@ -347,7 +347,7 @@ impl Test {
     /// lookback and no trigger byte before its skip. When the group
     /// counts trigger bytes in clusters, the position must also start a
     /// run of at least `min_count` targets once short gaps are filled:
-    /// the cluster at a match's start holds that many. The exact
+    /// the cluster at a match's start contains that many. The exact
     /// distances are left to [`Test::passes`] and [`Test::may_pass`].
     #[inline]
     fn bulk(&self, class: u128, targets: u128, body: u128) -> u128 {
@@ -521,9 +521,7 @@ impl Triggers {
         starts: Option<&mut Starts>,
     ) -> BlockMasks {
         let mut masks = self.masks(haystack, at, BLOCK_CLASSES);
-        if let (Some(literals), Some(starts)) = (&self.literals, starts) {
-            masks[LITERAL] = starts.mask(literals, haystack, at);
-        }
+        self.add_literal_mask(&mut masks, haystack, at, starts);
         masks
     }
 
@@ -536,10 +534,23 @@ impl Triggers {
         starts: Option<&mut Starts>,
     ) -> BlockMasks {
         let mut masks = self.masks(haystack, at, MAX_CLASSES);
+        self.add_literal_mask(&mut masks, haystack, at, starts);
+        masks
+    }
+
+    /// Fills the literal class mask of `haystack[at..at + 64]` from
+    /// `starts`, when the engine has literals.
+    #[inline]
+    fn add_literal_mask(
+        &self,
+        masks: &mut BlockMasks,
+        haystack: &[u8],
+        at: usize,
+        starts: Option<&mut Starts>,
+    ) {
         if let (Some(literals), Some(starts)) = (&self.literals, starts) {
             masks[LITERAL] = starts.mask(literals, haystack, at);
         }
-        masks
     }
 
     #[inline]
@@ -934,6 +945,7 @@ impl Starts {
         self.from = from;
         self.to = to;
         self.filled = true;
+
         let words = &mut self.words;
         let mut mark = |first: usize, last: usize| {
             // Positions `first..=last`, clipped to the window.
@@ -944,6 +956,7 @@ impl Starts {
                 words[bit / 64] |= 1 << (bit % 64);
             }
         };
+
         // A literal that makes a position of the window pass starts at
         // most `reach` bytes after the window's end.
         let search_to = to.saturating_add(literals.reach());
@@ -954,6 +967,7 @@ impl Starts {
                 mark(start.saturating_sub(literal.max), last);
             }
         });
+
         if !self.eof {
             // A literal that does not fit in the bytes at hand may still
             // arrive: mark every position it could belong to, for the
@@ -1601,13 +1615,14 @@ value = '[0-9][a-z]{5}'
 
     const _: () = assert!(MAX_CLASSES == 15);
 
-    /// The custom sensors above get one group per kind of trigger: `@`
-    /// with a lead class and a body test (four bytes of the handle's
-    /// classes); the digits, whose two groups (a skip of two for the
-    /// ticket, none for the code) merge once there are more groups than
-    /// [`super::MAX_GROUPS`], with a body test of six bytes; the bytes
-    /// that start a word, with a body test of three letters; the literal
-    /// `tok_`; and the colons of the pairs, two within 8 bytes.
+    /// The custom sensors above get one group per kind of trigger:
+    /// - `@`, with a lead class and a body test of four bytes;
+    /// - the digits, whose two groups (a skip of two for the ticket, none
+    ///   for the code) merge once there are more groups than
+    ///   [`super::MAX_GROUPS`], with a body test of six bytes;
+    /// - the bytes that start a word, with a body test of three letters;
+    /// - the literal `tok_`;
+    /// - the colons of the pairs, two within 8 bytes.
     #[test]
     fn custom_groups() {
         use super::{FALLBACK, LITERAL, RARE};

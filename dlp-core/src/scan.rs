@@ -416,10 +416,11 @@ value = '[0-9][a-z]{3}'
         Engine::from_toml(text, "custom").unwrap()
     }
 
-    /// One rule for each kind of trigger that custom sensors get, so that
-    /// no other rule's trigger hides a position the test drops: a body
-    /// test, the rare class, a literal, a two-byte literal and a
-    /// case-insensitive literal at a variable offset.
+    /// Returns an engine with one rule per kind of trigger that custom
+    /// sensors get, so that no other rule's trigger hides a position the
+    /// test drops. The kinds: a body test, the rare class, a literal, a
+    /// two-byte literal and a case-insensitive literal at a variable
+    /// offset.
     fn one_rule_per_trigger() -> Engine {
         let text = r#"
 [[sensor]]

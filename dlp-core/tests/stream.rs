@@ -152,10 +152,11 @@ proptest! {
     }
 }
 
-/// Sensors that the prefilter finds through required literals (a token
-/// prefix, a case-insensitive keyword, a suffix at a variable offset, a
-/// set of prefixes, a two-byte prefix), a rare byte (the colons of the
-/// pairs) and a body test (a digit and three letters).
+/// Returns sensors that the prefilter finds through its custom triggers.
+/// Required literals: a token prefix, a case-insensitive keyword, a
+/// suffix at a variable offset, a set of prefixes and a two-byte prefix.
+/// Then a rare byte (the colons of the pairs) and a body test (a digit
+/// and three letters).
 fn literal_engine() -> Engine {
     let text = r#"
 [[sensor]]
