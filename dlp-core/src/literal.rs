@@ -8,7 +8,8 @@
 //! For such a pattern the engine takes a **required literal**: a byte
 //! string that every match contains, starting between `min` and `max`
 //! bytes after the match's start. A position can then start a match only
-//! if one of the pattern's literals starts within that distance.
+//! if one of the pattern's literals starts within that distance and every
+//! byte up to it is one the pattern can match.
 //!
 //! The search is a small Teddy, the packed search of Hyperscan and of the
 //! aho-corasick crate. The first three bytes of each literal are split
@@ -53,6 +54,63 @@ pub(crate) struct Literal {
     pub(crate) min: usize,
     /// The maximum distance from a match's start to the literal's.
     pub(crate) max: usize,
+    /// The bytes a match may hold before the literal. [`required`] gives
+    /// every byte; the caller may narrow it to the bytes of the pattern.
+    pub(crate) lead: ByteSet,
+}
+
+/// A set of bytes as a 256-bit map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    /// The set of every byte.
+    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    /// Returns the set of the bytes whose entry in `table` is `true`.
+    pub(crate) fn of(table: &[bool; 256]) -> ByteSet {
+        let mut words = [0u64; 4];
+        for (byte, _) in table.iter().enumerate().filter(|(_, &m)| m) {
+            words[byte / 64] |= 1 << (byte % 64);
+        }
+        ByteSet(words)
+    }
+
+    /// Returns whether `byte` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, byte: u8) -> bool {
+        let byte = usize::from(byte);
+        (self.0[byte / 64] >> (byte % 64)) & 1 == 1
+    }
+
+    fn union(self, other: ByteSet) -> ByteSet {
+        let mut words = self.0;
+        for (word, other) in words.iter_mut().zip(other.0) {
+            *word |= other;
+        }
+        ByteSet(words)
+    }
+
+    /// Returns the length of the run of the set's bytes that ends at
+    /// `end` in `haystack`, counting at most `limit` bytes and none
+    /// before `floor`.
+    #[inline]
+    pub(crate) fn run_before(
+        &self,
+        haystack: &[u8],
+        end: usize,
+        floor: usize,
+        limit: usize,
+    ) -> usize {
+        let mut run = 0;
+        while run < limit
+            && end > floor + run
+            && self.contains(haystack[end - run - 1])
+        {
+            run += 1;
+        }
+        run
+    }
 }
 
 /// The literals one of which every match of a pattern contains.
@@ -122,7 +180,13 @@ fn find(hir: &Hir, limit: usize) -> Option<Required> {
             let (bytes, nocase) = unit(hir)?;
             let literals = bytes
                 .into_iter()
-                .map(|b| Literal { bytes: vec![b], nocase, min: 0, max: 0 })
+                .map(|b| Literal {
+                    bytes: vec![b],
+                    nocase,
+                    min: 0,
+                    max: 0,
+                    lead: ByteSet::ALL,
+                })
                 .collect();
             Some(Required { literals })
         }
@@ -146,7 +210,10 @@ fn find(hir: &Hir, limit: usize) -> Option<Required> {
 
 /// Returns a set of one literal at offset 0.
 fn single(bytes: Vec<u8>, nocase: bool) -> Required {
-    Required { literals: vec![Literal { bytes, nocase, min: 0, max: 0 }] }
+    let lead = ByteSet::ALL;
+    Required {
+        literals: vec![Literal { bytes, nocase, min: 0, max: 0, lead }],
+    }
 }
 
 /// Returns the best literal set of a concatenation: a run of literal
@@ -251,7 +318,13 @@ impl Run {
         let nocase = self.nocase;
         let literals = std::mem::take(&mut self.alternatives)
             .into_iter()
-            .map(|bytes| Literal { bytes, nocase, min, max })
+            .map(|bytes| Literal {
+                bytes,
+                nocase,
+                min,
+                max,
+                lead: ByteSet::ALL,
+            })
             .collect();
         keep(best, Required { literals }, limit);
     }
@@ -302,10 +375,11 @@ fn unit(hir: &Hir) -> Option<(Vec<u8>, bool)> {
 #[derive(Clone, Debug)]
 pub(crate) struct Literals {
     literals: Vec<Literal>,
-    /// For each literal, its first bytes as a little-endian word and the
+    /// For each literal, its first bytes as a little-endian word, the
     /// bits to compare, with the case bit of letters left out when it
-    /// matches either case: most candidates fail on this test.
-    heads: Vec<(u32, u32)>,
+    /// matches either case, and whether the word holds all of it: most
+    /// candidates fail on this test, and short literals need no other.
+    heads: Vec<(u32, u32, bool)>,
     /// The literals of each bucket, as indices into `literals`.
     buckets: [Vec<u16>; BUCKETS],
     /// For each of the first three bytes of a literal, the buckets that
@@ -315,6 +389,11 @@ pub(crate) struct Literals {
     /// The largest `max + len` of a literal: how far after a position
     /// the bytes that decide its bit may reach.
     reach: usize,
+    /// The length of the longest literal.
+    longest: usize,
+    /// The lead bytes and the largest `max` of the literals that may
+    /// start after a match's first byte, one entry per distinct lead.
+    beyond: Vec<(ByteSet, usize)>,
 }
 
 impl Literals {
@@ -330,6 +409,7 @@ impl Literals {
             if same {
                 kept.min = kept.min.min(next.min);
                 kept.max = kept.max.max(next.max);
+                kept.lead = kept.lead.union(next.lead);
             }
             same
         });
@@ -380,8 +460,26 @@ impl Literals {
             .map(|l| l.max.saturating_add(l.bytes.len()))
             .max()
             .unwrap_or(0);
+        let longest =
+            literals.iter().map(|l| l.bytes.len()).max().unwrap_or(0);
+        let mut beyond: Vec<(ByteSet, usize)> = Vec::new();
+        for literal in literals.iter().filter(|l| l.max > 0) {
+            match beyond.iter_mut().find(|(lead, _)| *lead == literal.lead) {
+                Some((_, max)) => *max = (*max).max(literal.max),
+                None => beyond.push((literal.lead, literal.max)),
+            }
+        }
         let heads = literals.iter().map(head).collect();
-        Some(Literals { literals, heads, buckets, low, high, reach })
+        Some(Literals {
+            literals,
+            heads,
+            buckets,
+            low,
+            high,
+            reach,
+            longest,
+            beyond,
+        })
     }
 
     /// The literals, indexed like the callback of [`Literals::find`].
@@ -392,6 +490,47 @@ impl Literals {
     /// Returns the largest `max + len` of a literal.
     pub(crate) fn reach(&self) -> usize {
         self.reach
+    }
+
+    /// Returns the lead bytes and largest offset of the literals that may
+    /// start after a match's first byte, one entry per distinct lead.
+    pub(crate) fn beyond(&self) -> &[(ByteSet, usize)] {
+        &self.beyond
+    }
+
+    /// Calls `found(start, index)` for every literal that starts at or
+    /// after `from` and is cut by the end of `haystack`: the bytes from
+    /// `start` to the end are a proper prefix of the literal.
+    pub(crate) fn find_cut(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        mut found: impl FnMut(usize, usize),
+    ) {
+        let first = (haystack.len() + 1).saturating_sub(self.longest);
+        for at in first.max(from)..haystack.len() {
+            let mut buckets = self.buckets_at(haystack, at);
+            let rest = &haystack[at..];
+            while buckets != 0 {
+                let bucket = buckets.trailing_zeros() as usize;
+                buckets &= buckets - 1;
+                for &index in &self.buckets[bucket] {
+                    let index = usize::from(index);
+                    let literal = &self.literals[index];
+                    let Some(prefix) = literal.bytes.get(..rest.len()) else {
+                        continue;
+                    };
+                    let equal = if literal.nocase {
+                        rest.eq_ignore_ascii_case(prefix)
+                    } else {
+                        rest == prefix
+                    };
+                    if equal && literal.bytes.len() > rest.len() {
+                        found(at, index);
+                    }
+                }
+            }
+        }
     }
 
     /// Calls `found(start, index)` for every occurrence of every literal
@@ -525,8 +664,12 @@ impl Literals {
             for &index in &self.buckets[bucket] {
                 let index = usize::from(index);
                 if let Some(word) = word {
-                    let (value, bits) = self.heads[index];
+                    let (value, bits, whole) = self.heads[index];
                     if word & bits != value {
+                        continue;
+                    }
+                    if whole {
+                        found(at, index);
                         continue;
                     }
                 }
@@ -599,10 +742,11 @@ fn volume_of(sets: &[(u16, u16); FINGERPRINT]) -> u64 {
         .product()
 }
 
-/// Returns the first four bytes of `literal` as a little-endian word and
-/// the mask of the bits to compare: none past the literal's end, and not
-/// the case bit of a letter that matches either case.
-fn head(literal: &Literal) -> (u32, u32) {
+/// Returns the first four bytes of `literal` as a little-endian word, the
+/// mask of the bits to compare (none past the literal's end, and not the
+/// case bit of a letter that matches either case), and whether the word
+/// holds the whole literal.
+fn head(literal: &Literal) -> (u32, u32, bool) {
     let mut value = 0u32;
     let mut bits = 0u32;
     for (i, &byte) in literal.bytes.iter().take(4).enumerate() {
@@ -613,7 +757,7 @@ fn head(literal: &Literal) -> (u32, u32) {
         bits |= byte_bits << (8 * i);
         value |= (u32::from(byte) & byte_bits) << (8 * i);
     }
-    (value, bits)
+    (value, bits, literal.bytes.len() <= 4)
 }
 
 #[cfg(test)]
@@ -711,6 +855,7 @@ mod tests {
                     nocase,
                     min: 0,
                     max: 0,
+                    lead: super::ByteSet::ALL,
                 })
                 .collect();
             let search = Literals::new(literals).unwrap();

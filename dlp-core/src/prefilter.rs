@@ -713,10 +713,17 @@ impl Triggers {
             .iter()
             .map(|p| crate::sensor::parse_hir(p).ok())
             .collect();
+        // The bytes before a literal in a match are bytes of the match.
         let required = |pid: PatternID, min_len: usize| {
-            hirs.get(pid.as_usize())?
-                .as_ref()
-                .and_then(|h| literal::required(h, min_len, MAX_LOOKBACK))
+            let hir = hirs.get(pid.as_usize())?.as_ref()?;
+            let mut found = literal::required(hir, min_len, MAX_LOOKBACK)?;
+            let mut bytes = [false; 256];
+            body_bytes(hir, &mut bytes);
+            let lead = literal::ByteSet::of(&bytes);
+            for literal in &mut found.literals {
+                literal.lead = lead;
+            }
+            Some(found)
         };
         let mut literals = Vec::new();
         let mut add = |found: literal::Required| {
@@ -956,24 +963,41 @@ impl Starts {
                 words[bit / 64] |= 1 << (bit % 64);
             }
         };
+        // A literal at `start` marks the positions that start a match
+        // holding it at one of its offsets: those from which the bytes up
+        // to `start` are all lead bytes.
+        let table = literals.literals();
+        let mut mark_literal = |start: usize, index: usize| {
+            let literal = &table[index];
+            let Some(last) = start.checked_sub(literal.min) else { return };
+            let run = if literal.max == 0 {
+                0
+            } else {
+                literal.lead.run_before(haystack, start, from, literal.max)
+            };
+            if run >= literal.min {
+                mark(start - run, last);
+            }
+        };
 
         // A literal that makes a position of the window pass starts at
         // most `reach` bytes after the window's end.
         let search_to = to.saturating_add(literals.reach());
-        let table = literals.literals();
-        literals.find(haystack, from, search_to, |start, index| {
-            let literal = &table[index];
-            if let Some(last) = start.checked_sub(literal.min) {
-                mark(start.saturating_sub(literal.max), last);
-            }
-        });
+        literals.find(haystack, from, search_to, &mut mark_literal);
 
-        if !self.eof {
-            // A literal that does not fit in the bytes at hand may still
-            // arrive: mark every position it could belong to, for the
-            // longest literal at its largest offset.
-            let first = (haystack.len() + 1).saturating_sub(literals.reach());
-            mark(first, haystack.len());
+        if !self.eof && search_to > haystack.len() {
+            // More bytes may follow. A literal cut by the end of the bytes
+            // at hand may still complete, and one that starts after them
+            // may still arrive, at a position from which every byte to
+            // the end is a lead byte.
+            literals.find_cut(haystack, from, &mut mark_literal);
+            let len = haystack.len();
+            for (lead, max) in literals.beyond() {
+                let run = lead.run_before(haystack, len, from, *max);
+                if run > 0 {
+                    mark(len - run, len - 1);
+                }
+            }
         }
     }
 }

@@ -213,12 +213,11 @@ impl Stream {
         let start = self.total;
         let new_total = start + fragment.len() as u64;
         self.http.feed(fragment, start, &mut state.contexts);
-        // A position is decided once the longest match from it and the
-        // two bytes after that (for the end boundary) are at hand, and its
-        // context is known.
+        // A position can always be decided once the longest match from it
+        // and the two bytes after that (for the end boundary) are at hand,
+        // and its context is known.
         let lookahead = inner.max_len as u64 + 2;
         let decided = self.http.decided_until(new_total);
-        let safe_end = new_total.saturating_sub(lookahead).min(decided);
         let window = inner.max_window as u64;
         let tail = self.tail();
         let held_from = start - tail.len() as u64;
@@ -244,53 +243,53 @@ impl Stream {
             return Ok(());
         }
 
-        // Positions near the cut need the tail: scan them in a small
-        // junction buffer of the tail and the fragment's first bytes.
-        let junction_end = safe_end.min(start + window);
-        if pos < junction_end {
-            let take = fragment.len().min((window + lookahead) as usize);
+        // Positions near the cut need the tail: scan them in a junction
+        // buffer of the tail and the fragment's first bytes. Most of
+        // their decisions need only a few bytes of the fragment; the
+        // whole lookahead is copied only if one of them needs more.
+        let junction_end = decided.min(start + window);
+        let mut ahead = JUNCTION_AHEAD;
+        while pos < junction_end {
+            let take = fragment.len().min(window as usize + ahead);
             junction.clear();
             junction.extend_from_slice(tail);
             junction.extend_from_slice(&fragment[..take]);
             let range = (pos - held_from) as usize
                 ..(junction_end - held_from) as usize;
-            let _ = scan_range(
-                inner, cache, junction, held_from, range, false, state,
-                &mut emit,
+            let stop = scan_early(
+                inner, cache, junction, held_from, range, state, &mut emit,
             );
-            pos = junction_end;
+            pos = pos.max(held_from + stop as u64);
+            if take == fragment.len() || ahead >= lookahead as usize {
+                break;
+            }
+            ahead = lookahead as usize;
         }
 
-        // The rest of the fragment is scanned in place.
-        if pos < safe_end {
-            let range = (pos - start) as usize..(safe_end - start) as usize;
-            let _ = scan_range(
-                inner, cache, fragment, start, range, false, state, &mut emit,
+        // The rest of the fragment is scanned in place, up to the first
+        // position that needs more bytes.
+        if junction_end <= pos && pos < decided {
+            let range = (pos - start) as usize..(decided - start) as usize;
+            let stop = scan_early(
+                inner, cache, fragment, start, range, state, &mut emit,
             );
-            pos = safe_end;
+            pos = pos.max(start + stop as u64);
         }
 
-        // The bytes from the hotword window of the first undecided
-        // position on, gathered in the scratch buffer.
+        // Keep the bytes from the hotword window of the first undecided
+        // position on.
         let base = tail_start(pos, window);
-        let recent = junction;
-        recent.clear();
-        if base < start {
+        if base >= start {
+            self.total = new_total;
+            self.store(pos, state, &fragment[(base - start) as usize..]);
+        } else {
+            let recent = junction;
+            recent.clear();
             recent.extend_from_slice(&tail[(base - held_from) as usize..]);
             recent.extend_from_slice(fragment);
-        } else {
-            recent.extend_from_slice(&fragment[(base - start) as usize..]);
+            self.total = new_total;
+            self.store(pos, state, recent);
         }
-        if pos < decided {
-            let range = (pos - base) as usize..(decided - base) as usize;
-            let stop = scan_early(
-                inner, cache, recent, base, range, state, &mut emit,
-            );
-            pos = pos.max(base + stop as u64);
-        }
-        let keep = (tail_start(pos, window) - base) as usize;
-        self.total = new_total;
-        self.store(pos, state, &recent[keep..]);
         Ok(())
     }
 
@@ -430,6 +429,10 @@ impl fmt::Debug for Stream {
 /// The largest fragment scanned together with the tail in one buffer,
 /// rather than in place.
 const SMALL_FRAGMENT: usize = 256;
+
+/// How many bytes after the junction positions the junction buffer
+/// takes at first.
+const JUNCTION_AHEAD: usize = 128;
 
 /// Returns the stream offset of the first byte a stream must keep when
 /// its first undecided position is `pos`.

@@ -152,6 +152,73 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A pattern whose matches may be longer than the first bytes a
+    /// stream takes with its tail: a value cut near the start of a large
+    /// fragment needs the whole lookahead.
+    #[test]
+    fn long_sensors_stream_equals_block(
+        pieces in prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(vec![
+                    "eyJ", "eyJab", ".eyJ", ".", " ", "ghp_ab12", "x.corp.ex",
+                ]).prop_map(String::from),
+                2 => prop::collection::vec(b'a'..=b'z', 0..200)
+                    .prop_map(|run| String::from_utf8(run).unwrap()),
+            ],
+            0..24,
+        ),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        let haystack = pieces.concat().into_bytes();
+        let engine = long_engine();
+        prop_assert!(engine.max_match_len() > 300);
+        let block = engine.scan(&haystack);
+        prop_assert_eq!(stream_matches(&engine, &haystack, &cuts), block);
+    }
+}
+
+#[test]
+fn long_value_found_at_every_cut() {
+    let engine = long_engine();
+    let mut haystack = b"id eyJ".to_vec();
+    haystack.extend(std::iter::repeat(b'q').take(200));
+    haystack.extend_from_slice(b".eyJ");
+    haystack.extend(std::iter::repeat(b'r').take(100));
+    haystack.extend_from_slice(b" and ab.corp.ex then ghp_ab1");
+    haystack.extend(std::iter::repeat(b' ').take(300));
+    let block = engine.scan(&haystack);
+    let spans: Vec<_> = block.iter().map(Match::span).collect();
+    assert_eq!(spans, [3..310, 315..325, 331..338]);
+    for cut in 0..=haystack.len() {
+        let streamed = stream_matches(&engine, &haystack, &[cut]);
+        assert_eq!(streamed, block, "cut at {cut}");
+    }
+}
+
+/// Returns sensors with a long pattern next to short literal ones.
+fn long_engine() -> Engine {
+    let text = r#"
+[[sensor]]
+name = "long"
+[[sensor.rule]]
+name = "jwt"
+[[sensor.rule.pattern]]
+value = 'eyJ[a-z]{10,300}\.eyJ[a-z]{5,300}'
+[[sensor.rule]]
+name = "token"
+[[sensor.rule.pattern]]
+value = 'ghp_[a-z0-9]{3,4}'
+[[sensor.rule]]
+name = "host"
+[[sensor.rule.pattern]]
+value = '[a-z]{1,20}\.corp\.ex'
+"#;
+    Engine::from_toml(text, "long").unwrap()
+}
+
 /// Returns sensors that the prefilter finds through its custom triggers.
 /// Required literals: a token prefix, a case-insensitive keyword, a
 /// suffix at a variable offset, a set of prefixes and a two-byte prefix.
