@@ -83,6 +83,12 @@ impl std::error::Error for StreamError {}
 #[derive(Clone)]
 pub struct Stream {
     engine: Engine,
+    flow: Flow,
+}
+
+/// The state a stream keeps between calls, apart from its engine.
+#[derive(Clone)]
+struct Flow {
     /// Bytes fed so far.
     total: u64,
     http: HttpTracker,
@@ -122,26 +128,12 @@ struct Spill {
 /// is 128 bytes on 64-bit targets.
 const INLINE_TAIL: usize = 55;
 
-/// `Stream::inline_len` when the tail is in the spill.
+/// `Flow::inline_len` when the tail is in the spill.
 const SPILLED: u8 = u8::MAX;
 
 impl Stream {
     pub(crate) fn new(engine: Engine) -> Stream {
-        Stream {
-            engine,
-            total: 0,
-            http: HttpTracker::new(),
-            inline: [0; INLINE_TAIL],
-            inline_len: 0,
-            undecided: 0,
-            overlap: 0,
-            context: Context::Packet,
-            changes: 0,
-            change_context: Context::Packet,
-            change_back: 0,
-            finished: false,
-            spill: None,
-        }
+        Stream { engine, flow: Flow::new() }
     }
 
     /// Returns the engine the stream scans with.
@@ -151,20 +143,20 @@ impl Stream {
 
     /// Returns how many bytes have been fed.
     pub fn offset(&self) -> u64 {
-        self.total
+        self.flow.total
     }
 
     /// Returns whether [`Stream::finish`] has been called since the stream
     /// was opened or reset.
     pub fn is_finished(&self) -> bool {
-        self.finished
+        self.flow.finished
     }
 
     /// Returns the bytes the stream keeps between calls: the struct
     /// itself (128 bytes on 64-bit targets, tail included) and, while a
     /// long value is undecided, the heap space that contains it.
     pub fn state_size(&self) -> usize {
-        let spill = self.spill.as_ref().map_or(0, |spill| {
+        let spill = self.flow.spill.as_ref().map_or(0, |spill| {
             std::mem::size_of::<Spill>()
                 + spill.tail.capacity()
                 + spill.contexts.capacity()
@@ -191,7 +183,7 @@ impl Stream {
     where
         F: FnMut(&Match) -> ControlFlow<()>,
     {
-        if self.finished {
+        if self.flow.finished {
             return Err(StreamError::Finished);
         }
         if fragment.is_empty() {
@@ -204,22 +196,22 @@ impl Stream {
             }
             ControlFlow::Continue(())
         };
-        let engine = self.engine.clone();
-        let inner = &*engine.inner;
+        let inner = &*self.engine.inner;
+        let flow = &mut self.flow;
         let mut scratch = inner.scratch();
         let Scratch { cache, junction, state } = &mut *scratch;
-        self.load(state);
-        let mut pos = self.pos();
-        let start = self.total;
+        flow.load(state);
+        let mut pos = flow.pos();
+        let start = flow.total;
         let new_total = start + fragment.len() as u64;
-        self.http.feed(fragment, start, &mut state.contexts);
+        flow.http.feed(fragment, start, &mut state.contexts);
         // A position can always be decided once the longest match from it
         // and the two bytes after that (for the end boundary) are at hand,
         // and its context is known.
         let lookahead = inner.max_len as u64 + 2;
-        let decided = self.http.decided_until(new_total);
+        let decided = flow.http.decided_until(new_total);
         let window = inner.max_window as u64;
-        let tail = self.tail();
+        let tail = flow.tail();
         let held_from = start - tail.len() as u64;
 
         // A small fragment is scanned in one buffer with the tail.
@@ -238,8 +230,8 @@ impl Stream {
                 pos = pos.max(held_from + stop as u64);
             }
             let keep = (tail_start(pos, window) - held_from) as usize;
-            self.total = new_total;
-            self.store(pos, state, &junction[keep..]);
+            flow.total = new_total;
+            flow.store(pos, state, &junction[keep..]);
             return Ok(());
         }
 
@@ -280,15 +272,15 @@ impl Stream {
         // position on.
         let base = tail_start(pos, window);
         if base >= start {
-            self.total = new_total;
-            self.store(pos, state, &fragment[(base - start) as usize..]);
+            flow.total = new_total;
+            flow.store(pos, state, &fragment[(base - start) as usize..]);
         } else {
             let recent = junction;
             recent.clear();
             recent.extend_from_slice(&tail[(base - held_from) as usize..]);
             recent.extend_from_slice(fragment);
-            self.total = new_total;
-            self.store(pos, state, recent);
+            flow.total = new_total;
+            flow.store(pos, state, recent);
         }
         Ok(())
     }
@@ -303,19 +295,19 @@ impl Stream {
     where
         F: FnMut(&Match) -> ControlFlow<()>,
     {
-        if self.finished {
+        if self.flow.finished {
             return Err(StreamError::Finished);
         }
-        self.finished = true;
-        let engine = self.engine.clone();
-        let inner = &*engine.inner;
+        self.flow.finished = true;
+        let inner = &*self.engine.inner;
+        let flow = &mut self.flow;
         let mut scratch = inner.scratch();
         let Scratch { cache, state, .. } = &mut *scratch;
-        self.load(state);
-        self.http.finish(self.total, &mut state.contexts);
-        let tail = self.tail();
-        let base = self.total - tail.len() as u64;
-        let range = (self.pos() - base) as usize..tail.len();
+        flow.load(state);
+        flow.http.finish(flow.total, &mut state.contexts);
+        let tail = flow.tail();
+        let base = flow.total - tail.len() as u64;
+        let range = (flow.pos() - base) as usize..tail.len();
         let _ = scan_range(
             inner,
             cache,
@@ -326,14 +318,33 @@ impl Stream {
             state,
             &mut |m| on_match(m),
         );
-        let total = self.total;
-        self.store(total, state, &[]);
+        let total = flow.total;
+        flow.store(total, state, &[]);
         Ok(())
     }
 
     /// Clears the stream so it can scan a new flow direction.
     pub fn reset(&mut self) {
-        *self = Stream::new(self.engine.clone());
+        self.flow = Flow::new();
+    }
+}
+
+impl Flow {
+    fn new() -> Flow {
+        Flow {
+            total: 0,
+            http: HttpTracker::new(),
+            inline: [0; INLINE_TAIL],
+            inline_len: 0,
+            undecided: 0,
+            overlap: 0,
+            context: Context::Packet,
+            changes: 0,
+            change_context: Context::Packet,
+            change_back: 0,
+            finished: false,
+            spill: None,
+        }
     }
 
     /// Returns the stream offset of the first undecided position.
@@ -419,9 +430,9 @@ impl Stream {
 impl fmt::Debug for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
-            .field("offset", &self.total)
-            .field("decided", &self.pos())
-            .field("finished", &self.finished)
+            .field("offset", &self.flow.total)
+            .field("decided", &self.flow.pos())
+            .field("finished", &self.flow.finished)
             .finish()
     }
 }
