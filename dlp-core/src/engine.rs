@@ -293,6 +293,8 @@ pub(crate) struct Inner {
     can_start_anywhere: [bool; 256],
     /// Whether any byte of `can_start_anywhere` is set.
     starts_anywhere: bool,
+    /// Whether every rule needs word boundaries at both ends of a match.
+    word_only: bool,
     /// The trigger bytes that let the scan skip most positions.
     pub(crate) triggers: Triggers,
     /// The longest match of any pattern, in bytes.
@@ -439,12 +441,15 @@ impl Inner {
             can_start: [false; 256],
             can_start_anywhere: [false; 256],
             starts_anywhere: false,
+            word_only: false,
             triggers,
             max_len,
             max_window,
         };
         inner.compute_start_bytes();
         inner.starts_anywhere = inner.can_start_anywhere.contains(&true);
+        inner.word_only =
+            inner.rules.iter().all(|rule| rule.boundary == Boundary::Word);
         Ok(inner)
     }
 
@@ -650,6 +655,11 @@ impl Inner {
         } else {
             eof
         };
+        // Inside a digit run most spans end where the number goes on.
+        if self.word_only && !(at_boundary && end_ok) {
+            return Ok(());
+        }
+        let context = state.context_at(base + p as u64);
         for k in 0..self.dfa.match_len(cache, sid) {
             let pid = self.dfa.match_pattern(cache, sid, k);
             let rule_id = self.pattern_rule[pid.as_usize()];
@@ -663,7 +673,6 @@ impl Inner {
             if rule.boundary == Boundary::Word && !(at_boundary && end_ok) {
                 continue;
             }
-            let context = state.context_at(base + p as u64);
             if rule.context != Context::Packet && rule.context != context {
                 continue;
             }

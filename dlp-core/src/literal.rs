@@ -566,24 +566,32 @@ impl Literals {
                 1..=3 => (1u32 << (8 * rest.len())) - 1,
                 _ => u32::MAX,
             };
-            for (index, literal) in self.literals.iter().enumerate() {
-                let (value, bits, _) = self.heads[index];
-                if (word ^ value) & bits & known != 0
-                    || literal.bytes.len() <= rest.len()
-                {
-                    continue;
-                }
-                let (tail, expected) = match rest.get(4..) {
-                    Some(tail) => (tail, &literal.bytes[4..rest.len()]),
-                    None => (&[][..], &[][..]),
-                };
-                let equal = if literal.nocase {
-                    tail.eq_ignore_ascii_case(expected)
-                } else {
-                    tail == expected
-                };
-                if equal {
-                    found(at, index);
+            let mut buckets = self.buckets_at(haystack, at);
+            while buckets != 0 {
+                let bucket = buckets.trailing_zeros() as usize;
+                buckets &= buckets - 1;
+                for &index in &self.buckets[bucket] {
+                    let index = usize::from(index);
+                    let (value, bits, _) = self.heads[index];
+                    if (word ^ value) & bits & known != 0 {
+                        continue;
+                    }
+                    let literal = &self.literals[index];
+                    if literal.bytes.len() <= rest.len() {
+                        continue;
+                    }
+                    let (tail, expected) = match rest.get(4..) {
+                        Some(tail) => (tail, &literal.bytes[4..rest.len()]),
+                        None => (&[][..], &[][..]),
+                    };
+                    let equal = if literal.nocase {
+                        tail.eq_ignore_ascii_case(expected)
+                    } else {
+                        tail == expected
+                    };
+                    if equal {
+                        found(at, index);
+                    }
                 }
             }
         }

@@ -237,15 +237,17 @@ fn nir_fields_valid(chars: &[u8; 15]) -> bool {
         return false;
     }
 
-    // Every body character is now a digit, once Corsica is replaced.
-    let mut remainder = 0u32;
+    // Every body character is now a digit, once Corsica is replaced. The
+    // 13-digit body fits in a `u64`, so one division gives the key.
+    let mut body = 0u64;
     for (index, &char) in chars[..13].iter().enumerate() {
         let digit = match (corsica_key_digits, index) {
             (Some(digits), 5 | 6) => digits[index - 5],
             _ => char,
         };
-        remainder = (remainder * 10 + u32::from(digit - b'0')) % 97;
+        body = body * 10 + u64::from(digit - b'0');
     }
+    let remainder = (body % 97) as u32;
     two_digit_value(chars[13], chars[14]) == Some(97 - remainder)
 }
 
