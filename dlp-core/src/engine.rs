@@ -565,7 +565,18 @@ impl Inner {
         let limit = (p + self.max_len).min(bytes.len());
         let mut best: Option<Candidate> = None;
         let mut i = p;
+        let fast_end = limit.min(bytes.len());
         loop {
+            // Untagged states need no checks: run them in a tight loop up
+            // to the first tagged one, which the step below handles.
+            while i < fast_end && !sid.is_tagged() {
+                let next = self.dfa.next_state_untagged(cache, sid, bytes[i]);
+                if next.is_tagged() {
+                    break;
+                }
+                sid = next;
+                i += 1;
+            }
             let next = if i < bytes.len() {
                 self.dfa.next_state(cache, sid, bytes[i])
             } else if eof {
