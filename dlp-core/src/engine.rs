@@ -565,11 +565,10 @@ impl Inner {
         let limit = (p + self.max_len).min(bytes.len());
         let mut best: Option<Candidate> = None;
         let mut i = p;
-        let fast_end = limit.min(bytes.len());
         loop {
             // Untagged states need no checks: run them in a tight loop up
             // to the first tagged one, which the step below handles.
-            while i < fast_end && !sid.is_tagged() {
+            while i < limit && !sid.is_tagged() {
                 let next = self.dfa.next_state_untagged(cache, sid, bytes[i]);
                 if next.is_tagged() {
                     break;
@@ -666,7 +665,8 @@ impl Inner {
         } else {
             eof
         };
-        // Inside a digit run most spans end where the number goes on.
+        // When every rule needs word boundaries, a span without them fails
+        // every rule. Most spans inside a digit run are such spans.
         if self.word_only && !(at_boundary && end_ok) {
             return Ok(());
         }

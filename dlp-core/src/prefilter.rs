@@ -123,7 +123,23 @@ pub(crate) type BlockMasks = [u64; MAX_CLASSES];
 struct ByteClass {
     member: [bool; 256],
     ranges: Vec<(u8, u8)>,
+    /// Lookup tables for a class of many ranges, when the CPU can use
+    /// them: comparing against each range would cost more.
+    nibbles: Option<Nibbles>,
 }
+
+/// A byte class as tables indexed by the low nibble of a byte. Entry n of
+/// `ascii` has bit h set when the byte `h << 4 | n` (h below 8) is in the
+/// class, and `high` does the same for the bytes from 0x80 on.
+#[derive(Clone, Debug)]
+struct Nibbles {
+    ascii: [u8; 16],
+    high: [u8; 16],
+}
+
+/// The number of ranges from which a class is tested through nibble
+/// tables.
+const NIBBLE_RANGES: usize = 4;
 
 impl ByteClass {
     fn new(member: [bool; 256]) -> ByteClass {
@@ -140,7 +156,22 @@ impl ByteClass {
             }
             ranges.push((first as u8, (byte - 1) as u8));
         }
-        ByteClass { member, ranges }
+        let nibbles =
+            (ranges.len() >= NIBBLE_RANGES && has_ssse3()).then(|| {
+                let mut tables = Nibbles { ascii: [0; 16], high: [0; 16] };
+                for (byte, _) in member.iter().enumerate().filter(|(_, &m)| m)
+                {
+                    let (high, low) = (byte >> 4, byte & 0x0f);
+                    let table = if high < 8 {
+                        &mut tables.ascii
+                    } else {
+                        &mut tables.high
+                    };
+                    table[low] |= 1 << (high & 7);
+                }
+                tables
+            });
+        ByteClass { member, ranges, nibbles }
     }
 
     /// Returns a bit mask of the bytes of `haystack[at..at + 64]` in the
@@ -159,6 +190,11 @@ impl ByteClass {
             padded[..block.len()].copy_from_slice(block);
             let valid = (1u64 << block.len()) - 1;
             return self.mask64(&padded, 0) & valid;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let (Some(tables), true) = (&self.nibbles, block.len() >= 64) {
+            // SAFETY: `nibbles` is only set when the CPU has SSSE3.
+            return unsafe { x86::mask64_nibbles(block, tables) };
         }
         #[cfg(target_arch = "x86_64")]
         if block.len() >= 64 {
@@ -186,6 +222,18 @@ impl ByteClass {
             }
         }
         mask
+    }
+}
+
+/// Returns whether the CPU can run the nibble table search.
+fn has_ssse3() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("ssse3")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -1501,9 +1549,63 @@ impl Walk<'_> {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setr_epi8,
+        _mm_shuffle_epi8, _mm_srli_epi16, _mm_sub_epi8, _mm_xor_si128,
     };
+
+    use super::Nibbles;
+
+    /// Returns the bit mask of the bytes of `block[..64]` in the class of
+    /// `tables`. Each byte's low nibble picks an entry of a table (the
+    /// ASCII one, or the other for bytes from 0x80 on), and its high
+    /// nibble picks the bit of that entry.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support SSSE3, and `block` must hold 64 bytes.
+    #[target_feature(enable = "ssse3")]
+    pub(super) unsafe fn mask64_nibbles(
+        block: &[u8],
+        tables: &Nibbles,
+    ) -> u64 {
+        debug_assert!(block.len() >= 64);
+        // SAFETY: the tables are 16 bytes long.
+        let ascii = unsafe {
+            _mm_loadu_si128(tables.ascii.as_ptr().cast::<__m128i>())
+        };
+        // SAFETY: as above.
+        let high =
+            unsafe { _mm_loadu_si128(tables.high.as_ptr().cast::<__m128i>()) };
+        let bits = _mm_setr_epi8(
+            1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
+        );
+        // Keeping the top bit in a shuffle index gives a zero lane.
+        let index_bits = _mm_set1_epi8(0x8f_u8 as i8);
+        let top = _mm_set1_epi8(0x80_u8 as i8);
+        let nibble = _mm_set1_epi8(0x0f);
+        let ptr = block.as_ptr();
+        let mut mask = 0u64;
+        for k in 0..4 {
+            // SAFETY: the caller guarantees 64 readable bytes, and
+            // `16 * k + 16 <= 64`.
+            let v =
+                unsafe { _mm_loadu_si128(ptr.add(16 * k).cast::<__m128i>()) };
+            let entries = _mm_or_si128(
+                _mm_shuffle_epi8(ascii, _mm_and_si128(v, index_bits)),
+                _mm_shuffle_epi8(
+                    high,
+                    _mm_and_si128(_mm_xor_si128(v, top), index_bits),
+                ),
+            );
+            let high_nibble = _mm_and_si128(_mm_srli_epi16::<4>(v), nibble);
+            let bit = _mm_shuffle_epi8(bits, high_nibble);
+            let hit = _mm_cmpeq_epi8(_mm_and_si128(entries, bit), bit);
+            let found = _mm_movemask_epi8(hit) as u32 as u64;
+            mask |= found << (16 * k);
+        }
+        mask
+    }
 
     /// Returns the bit mask of bytes of `block[..64]` in `ranges`.
     #[inline]
@@ -1745,6 +1847,35 @@ value = '[0-9][a-z]{5}'
     }
 
     #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn nibble_mask_agrees_with_scalar() {
+        // Classes of many ranges, with and without bytes from 0x80 on.
+        let sets: [&[(u8, u8)]; 3] = [
+            &[(b'%', b'%'), (b'+', b'.'), (b'0', b'9'), (b'A', b'Z')],
+            &[(0, 3), (b'a', b'c'), (b'x', b'z'), (0x80, 0x80), (0xfe, 0xff)],
+            &[(b'!', b'!'), (b'#', b'#'), (b'%', b'%'), (b'\'', b'\'')],
+        ];
+        let haystack: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for ranges in sets {
+            let mut member = [false; 256];
+            for &(low, high) in ranges {
+                for byte in low..=high {
+                    member[usize::from(byte)] = true;
+                }
+            }
+            let class = super::ByteClass::new(member);
+            assert_eq!(class.nibbles.is_some(), super::has_ssse3());
+            for at in 0..haystack.len() - 64 {
+                let block = &haystack[at..at + 64];
+                assert_eq!(
+                    class.mask64(block, 0),
+                    class.mask64_scalar(block),
+                    "{ranges:?} at {at}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn simd_mask_agrees_with_scalar() {
         let ranges = [(b'0', b'9'), (b'@', b'@'), (0xF0, 0xFF)];
