@@ -382,7 +382,7 @@ pub(crate) struct Literals {
     literals: Vec<Literal>,
     /// For each literal, its first bytes as a little-endian word, the
     /// bits to compare, with the case bit of letters left out when it
-    /// matches either case, and whether the word holds all of it: most
+    /// matches either case, and whether the word contains all of it: most
     /// candidates fail on this test, and short literals need no other.
     heads: Vec<(u32, u32, bool)>,
     /// The pairs of bytes that a literal may start with, as a bitmap
@@ -832,7 +832,7 @@ fn pair_index(first: u8, second: u8) -> usize {
 /// Returns the first four bytes of `literal` as a little-endian word, the
 /// mask of the bits to compare (none past the literal's end, and not the
 /// case bit of a letter that matches either case), and whether the word
-/// holds the whole literal.
+/// contains the whole literal.
 fn head(literal: &Literal) -> (u32, u32, bool) {
     let mut value = 0u32;
     let mut bits = 0u32;

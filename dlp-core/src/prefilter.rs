@@ -1570,13 +1570,14 @@ mod x86 {
         tables: &Nibbles,
     ) -> u64 {
         debug_assert!(block.len() >= 64);
-        // SAFETY: the tables are 16 bytes long.
+        // SAFETY: each table is 16 bytes long.
         let ascii = unsafe {
             _mm_loadu_si128(tables.ascii.as_ptr().cast::<__m128i>())
         };
-        // SAFETY: as above.
+        // SAFETY: each table is 16 bytes long.
         let high =
             unsafe { _mm_loadu_si128(tables.high.as_ptr().cast::<__m128i>()) };
+
         let bits = _mm_setr_epi8(
             1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
         );
@@ -1584,6 +1585,7 @@ mod x86 {
         let index_bits = _mm_set1_epi8(0x8f_u8 as i8);
         let top = _mm_set1_epi8(0x80_u8 as i8);
         let nibble = _mm_set1_epi8(0x0f);
+
         let ptr = block.as_ptr();
         let mut mask = 0u64;
         for k in 0..4 {
