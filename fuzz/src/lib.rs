@@ -6,7 +6,8 @@ use dlp_core::{Engine, Match};
 
 /// Sensors that exercise what the built-in ones leave out: hotwords
 /// (optional and required), a `!regex` value check, `boundary = "none"`,
-/// and the url, header and body contexts of an HTTP stream.
+/// the url, header and body contexts of an HTTP stream, each trigger of
+/// custom patterns, and a pattern whose matches may be over 600 bytes.
 pub const CUSTOM_SENSORS: &str = r#"
 [[sensor]]
 name = "ticket"
@@ -82,6 +83,11 @@ value = '[0-9][a-z]{3}'
 name = "host"
 [[sensor.rule.pattern]]
 value = '[a-z]{1,20}\.corp\.ex'
+
+[[sensor.rule]]
+name = "long"
+[[sensor.rule.pattern]]
+value = 'eyJ[a-z0-9]{10,300}\.[a-z0-9]{4,300}'
 "#;
 
 /// Returns an engine with [`CUSTOM_SENSORS`] only.

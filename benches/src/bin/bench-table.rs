@@ -15,17 +15,21 @@ use dlp_core::Engine;
 
 const USAGE: &str = "\
 usage: bench-table [--size MIB] [--runs N] [--slice-kib KIB] [--seed N]
+                   [--fragments N,N,...]
 
 Generates the http, dense and custom50 corpora (MIB MiB each, default
 64), times each engine N times (default 5) and prints the median as a
 Markdown table. The 64-byte and 1-byte fragment rows scan the first KIB
-KiB (default 1024) of the corpus.";
+KiB (default 1024) of the corpus. --fragments adds a dlp stream row per
+fragment size over the whole corpus, to show the cost of each call.";
 
 struct Options {
     size: usize,
     runs: usize,
     slice: usize,
     seed: u64,
+    /// More fragment sizes for dlp stream rows over the whole corpus.
+    fragments: Vec<usize>,
 }
 
 /// One line of the table.
@@ -83,6 +87,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         runs: 5,
         slice: 1 << 20,
         seed: corpus::DEFAULT_SEED,
+        fragments: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -98,6 +103,23 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--runs" => options.runs = (number()? as usize).max(1),
             "--slice-kib" => options.slice = (number()? as usize) << 10,
             "--seed" => options.seed = number()? as u64,
+            "--fragments" => {
+                let text = args.next().ok_or_else(|| {
+                    format!("--fragments needs a value\n{USAGE}")
+                })?;
+                for size in text.split(',') {
+                    match size.trim().parse::<usize>() {
+                        Ok(size) if size > 0 => options.fragments.push(size),
+                        _ => {
+                            return Err(format!(
+                                "invalid fragment size {size:?} in \
+                                 --fragments; give sizes in bytes, such \
+                                 as 4096,16384"
+                            ))
+                        }
+                    }
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -177,6 +199,16 @@ fn run_corpus(
         share * 100.0,
     ));
     rows.push(stream);
+    for &fragment in &options.fragments {
+        let mut sized = row(
+            "dlp",
+            &format!("stream-{fragment}"),
+            bytes.len(),
+            time_median(runs, || dlp_stream_count(&engine, bytes, fragment)),
+        );
+        sized.missing = Some(dlp_missing);
+        rows.push(sized);
+    }
     if corpus.kind != CorpusKind::Custom {
         let slice = &bytes[..options.slice.min(bytes.len())];
         for fragment in [64, 1] {
