@@ -25,6 +25,10 @@ HTTP_SEEDS = [
     b"GET /?card=5555555555554444 HTTP/1.1\r\nHost: a\r\n\r\n",
     b"0" * 300,
     b"1 84 07 69 123 045 48 " * 4,
+    # A value of the long custom pattern, longer than a stream's first
+    # take of a fragment, in a message larger than a small fragment.
+    b"POST /t HTTP/1.1\r\n\r\nid eyJ" + b"q" * 200 + b"." + b"r" * 100
+    + b" ghp_ab1 and ab.corp.ex" + b" " * 40,
 ]
 
 
