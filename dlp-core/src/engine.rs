@@ -566,8 +566,8 @@ impl Inner {
         let mut best: Option<Candidate> = None;
         let mut i = p;
         loop {
-            // Untagged states need no checks: run them in a tight loop up
-            // to the first tagged one, which the step below handles.
+            // Untagged states need no checks, so they run in a tight loop
+            // up to the first tagged state, which the full step handles.
             while i < limit && !sid.is_tagged() {
                 let next = self.dfa.next_state_untagged(cache, sid, bytes[i]);
                 if next.is_tagged() {

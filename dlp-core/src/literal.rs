@@ -59,6 +59,20 @@ pub(crate) struct Literal {
     pub(crate) lead: ByteSet,
 }
 
+impl Literal {
+    /// Returns whether `bytes` equal the literal's bytes from `offset`
+    /// on, in either case where the literal matches either case. The
+    /// bytes must not reach past the literal's end.
+    fn agrees(&self, offset: usize, bytes: &[u8]) -> bool {
+        let expected = &self.bytes[offset..offset + bytes.len()];
+        if self.nocase {
+            bytes.eq_ignore_ascii_case(expected)
+        } else {
+            bytes == expected
+        }
+    }
+}
+
 /// A set of bytes as a 256-bit map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ByteSet([u64; 4]);
@@ -580,16 +594,9 @@ impl Literals {
                     if literal.bytes.len() <= rest.len() {
                         continue;
                     }
-                    let (tail, expected) = match rest.get(4..) {
-                        Some(tail) => (tail, &literal.bytes[4..rest.len()]),
-                        None => (&[][..], &[][..]),
-                    };
-                    let equal = if literal.nocase {
-                        tail.eq_ignore_ascii_case(expected)
-                    } else {
-                        tail == expected
-                    };
-                    if equal {
+                    // The head word compared the first four bytes.
+                    let tail = rest.get(4..).unwrap_or_default();
+                    if literal.agrees(4.min(rest.len()), tail) {
                         found(at, index);
                     }
                 }
@@ -754,12 +761,7 @@ impl Literals {
                 let Some(bytes) = rest.get(..literal.bytes.len()) else {
                     continue;
                 };
-                let equal = if literal.nocase {
-                    bytes.eq_ignore_ascii_case(&literal.bytes)
-                } else {
-                    bytes == literal.bytes.as_slice()
-                };
-                if equal {
+                if literal.agrees(0, bytes) {
                     found(at, index);
                 }
             }
@@ -829,10 +831,10 @@ fn pair_index(first: u8, second: u8) -> usize {
     usize::from(first) << 8 | usize::from(second)
 }
 
-/// Returns the first four bytes of `literal` as a little-endian word, the
-/// mask of the bits to compare (none past the literal's end, and not the
-/// case bit of a letter that matches either case), and whether the word
-/// contains the whole literal.
+/// Returns the first four bytes of `literal` as a little-endian word and
+/// the mask of the bits to compare, with whether the word contains the
+/// whole literal. The mask leaves out the bytes past the literal's end
+/// and the case bit of a letter that matches either case.
 fn head(literal: &Literal) -> (u32, u32, bool) {
     let mut value = 0u32;
     let mut bits = 0u32;

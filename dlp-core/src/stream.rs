@@ -235,9 +235,9 @@ impl Stream {
             return Ok(());
         }
 
-        // Positions near the cut need the tail: scan them in a junction
-        // buffer of the tail and the fragment's first bytes. Most of
-        // their decisions need only a few bytes of the fragment; the
+        // Positions near the cut need the tail, so they are scanned in a
+        // junction buffer of the tail and the fragment's first bytes.
+        // Their decisions usually need few bytes of the fragment, so the
         // whole lookahead is copied only if one of them needs more.
         let junction_end = decided.min(start + window);
         let mut ahead = JUNCTION_AHEAD;
@@ -441,8 +441,8 @@ impl fmt::Debug for Stream {
 /// rather than in place.
 const SMALL_FRAGMENT: usize = 256;
 
-/// How many bytes after the junction positions the junction buffer
-/// takes at first.
+/// The number of fragment bytes past the junction positions that the
+/// junction buffer takes at first.
 const JUNCTION_AHEAD: usize = 128;
 
 /// Returns the stream offset of the first byte a stream must keep when
