@@ -267,7 +267,7 @@ impl HttpTracker {
         let candidates = METHODS.iter().chain(std::iter::once(&RESPONSE));
         let mut prefix_of_some = false;
         for token in candidates {
-            if seen.len() >= token.len() && seen.starts_with(token) {
+            if seen.len() >= token.len() && begins_with(seen, token) {
                 let held = self.detect;
                 let is_request = *token != RESPONSE;
                 self.phase =
@@ -282,7 +282,7 @@ impl HttpTracker {
                 }
                 return;
             }
-            if token.starts_with(seen) {
+            if begins_with(token, seen) {
                 prefix_of_some = true;
             }
         }
@@ -523,6 +523,16 @@ impl HttpTracker {
         self.phase = Phase::Detect;
         self.detect_len = 0;
     }
+}
+
+/// Returns whether `bytes` begins with `prefix`. Unlike
+/// `slice::starts_with`, this compiles to a byte loop that stops at the
+/// first difference, with no call to `memcmp`: the prefixes compared here
+/// are a few bytes long, and most differ at the first byte.
+#[inline]
+fn begins_with(bytes: &[u8], prefix: &[u8]) -> bool {
+    prefix.len() <= bytes.len()
+        && bytes.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 #[cfg(test)]
