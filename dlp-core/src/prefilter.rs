@@ -97,13 +97,17 @@ const TRIGGER_CLASSES: usize = CLASSES.len() + 3;
 
 const _: () = assert!(MAX_GROUPS >= TRIGGER_CLASSES);
 
-/// The maximum number of classes an engine keeps: the trigger classes,
-/// the body class of each group, then the lead class of each group.
-pub(crate) const MAX_CLASSES: usize = TRIGGER_CLASSES + 2 * MAX_GROUPS;
+/// The slot of the word bytes (ASCII letters and digits, see
+/// [`crate::engine::is_word`]), which the scan uses for boundaries.
+pub(crate) const WORD: usize = TRIGGER_CLASSES + MAX_GROUPS;
 
-/// The number of classes the block masks hold: the trigger classes and
-/// the body classes.
-const BLOCK_CLASSES: usize = TRIGGER_CLASSES + MAX_GROUPS;
+/// The number of classes in the block masks: the trigger classes, the
+/// body class of each group and the word bytes.
+const BLOCK_CLASSES: usize = WORD + 1;
+
+/// The maximum number of classes an engine keeps: those of the block
+/// masks, then the lead class of each group.
+pub(crate) const MAX_CLASSES: usize = BLOCK_CLASSES + MAX_GROUPS;
 
 /// The maximum number of ranges of a body class. With more, its mask
 /// would cost more than the test saves.
@@ -225,6 +229,18 @@ impl ByteClass {
     }
 }
 
+/// Returns whether the CPU can compute a block's masks with AVX2.
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Returns whether the CPU can run the nibble table search.
 fn has_ssse3() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -235,33 +251,6 @@ fn has_ssse3() -> bool {
     {
         false
     }
-}
-
-/// Returns a bit mask of the word bytes (ASCII letters and digits) of
-/// `haystack[at..at + 64]`; bytes past the end count as non-word.
-#[inline]
-pub(crate) fn word_mask(haystack: &[u8], at: usize) -> u64 {
-    const WORD: [(u8, u8); 3] = [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];
-    let Some(block) = haystack.get(at..) else { return 0 };
-    #[cfg(target_arch = "x86_64")]
-    {
-        if block.len() >= 64 {
-            return x86::mask64(block, WORD);
-        }
-        if !block.is_empty() {
-            let mut padded = [0u8; 64];
-            padded[..block.len()].copy_from_slice(block);
-            let valid = (1u64 << block.len()) - 1;
-            return x86::mask64(&padded, WORD) & valid;
-        }
-    }
-    let mut mask = 0;
-    for (i, &byte) in block.iter().take(64).enumerate() {
-        if byte.is_ascii_alphanumeric() {
-            mask |= 1 << i;
-        }
-    }
-    mask
 }
 
 /// Patterns that share a trigger class and a lookback.
@@ -471,18 +460,20 @@ fn cluster(mask: u64, gap: usize) -> u128 {
 /// Returns the bits of the gaps of at most `gap` clear bits between set
 /// bits of `mask` (a morphological closing). Each set bit is spread `gap`
 /// places up, then only the bits whose next `gap` bits are all set are
-/// kept, which fills the short gaps only.
+/// kept, which fills the short gaps only. Both steps double their reach
+/// at each shift, as in [`smear_back`].
 #[inline]
 fn closing(mask: u128, gap: usize) -> u128 {
     let mut spread = mask;
-    for k in 1..=gap {
-        spread |= mask << k;
+    let mut width = 1;
+    while width * 2 <= gap + 1 {
+        spread |= spread << width;
+        width *= 2;
     }
-    let mut closed = spread;
-    for k in 1..=gap {
-        closed &= spread >> k;
+    if width < gap + 1 {
+        spread |= spread << (gap + 1 - width);
     }
-    closed
+    run_starts(spread, gap + 1)
 }
 
 /// Returns the mask whose bit i is set when bits `i..i + len` of `mask`
@@ -535,6 +526,10 @@ pub(crate) struct Triggers {
     classes: [Option<ByteClass>; MAX_CLASSES],
     /// The slots of `classes` that hold a class, in order.
     active: Vec<usize>,
+    /// How many slots of `active` are below [`BLOCK_CLASSES`].
+    block_active: usize,
+    /// Whether the CPU has AVX2, so a block's masks take one pass.
+    avx2: bool,
     /// The test of each group.
     tests: Vec<Test>,
     /// How many bytes from a position on the test looks at.
@@ -559,18 +554,23 @@ impl Triggers {
         self.literals.as_ref().map(|_| Starts::new(eof, end))
     }
 
-    /// Returns the trigger class masks of `haystack[at..at + 64]`.
-    /// `starts` comes from [`Triggers::starts`] for the same haystack.
+    /// Writes the trigger class masks of `haystack[at..at + 64]` to their
+    /// slots of `masks`, leaving the other slots alone. `starts` comes
+    /// from [`Triggers::starts`] for the same haystack.
+    ///
+    /// The masks are written in place: returning the array would copy
+    /// it with wide loads just after the narrow stores that filled it,
+    /// which the CPU cannot forward.
     #[inline]
     pub(crate) fn block_masks(
         &self,
         haystack: &[u8],
         at: usize,
         starts: Option<&mut Starts>,
-    ) -> BlockMasks {
-        let mut masks = self.masks(haystack, at, BLOCK_CLASSES);
-        self.add_literal_mask(&mut masks, haystack, at, starts);
-        masks
+        masks: &mut BlockMasks,
+    ) {
+        self.masks(haystack, at, BLOCK_CLASSES, masks);
+        self.add_literal_mask(masks, haystack, at, starts);
     }
 
     /// Returns the masks of every class, lead classes included, of
@@ -581,7 +581,8 @@ impl Triggers {
         at: usize,
         starts: Option<&mut Starts>,
     ) -> BlockMasks {
-        let mut masks = self.masks(haystack, at, MAX_CLASSES);
+        let mut masks = [0; MAX_CLASSES];
+        self.masks(haystack, at, MAX_CLASSES, &mut masks);
         self.add_literal_mask(&mut masks, haystack, at, starts);
         masks
     }
@@ -601,9 +602,16 @@ impl Triggers {
         }
     }
 
+    /// Writes the masks of the classes below `count` of
+    /// `haystack[at..at + 64]` to their slots of `masks`.
     #[inline]
-    fn masks(&self, haystack: &[u8], at: usize, count: usize) -> BlockMasks {
-        let mut masks = [0; MAX_CLASSES];
+    fn masks(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        count: usize,
+        masks: &mut BlockMasks,
+    ) {
         let block = haystack.get(at..).unwrap_or_default();
         if block.len() < 64 {
             // A few bytes are looked up one by one. A longer short block
@@ -612,28 +620,41 @@ impl Triggers {
             if block.len() <= 16 {
                 for &slot in self.active.iter().take_while(|&&s| s < count) {
                     let Some(class) = &self.classes[slot] else { continue };
+                    masks[slot] = 0;
                     for (i, &byte) in block.iter().enumerate() {
                         let member = class.member[usize::from(byte)];
                         masks[slot] |= u64::from(member) << i;
                     }
                 }
-                return masks;
+                return;
             }
             let mut padded = [0u8; 64];
             padded[..block.len()].copy_from_slice(block);
             let valid = (1u64 << block.len()) - 1;
-            let mut masks = self.masks(&padded, 0, count);
-            for mask in &mut masks {
-                *mask &= valid;
+            self.masks(&padded, 0, count, masks);
+            for &slot in self.active.iter().take_while(|&&s| s < count) {
+                masks[slot] &= valid;
             }
-            return masks;
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            let slots = if count >= MAX_CLASSES {
+                &self.active[..]
+            } else {
+                &self.active[..self.block_active]
+            };
+            debug_assert!(slots.iter().all(|&s| s < count));
+            // SAFETY: `avx2` is only set when the CPU has AVX2, and the
+            // block holds 64 bytes.
+            unsafe { x86::masks_avx2(block, &self.classes, slots, masks) };
+            return;
         }
         for &slot in self.active.iter().take_while(|&&s| s < count) {
             if let Some(class) = &self.classes[slot] {
                 masks[slot] = class.mask64(block, 0);
             }
         }
-        masks
     }
 
     /// Returns the positions of a block (bit i for its byte i) that may
@@ -885,6 +906,9 @@ impl Triggers {
             }
         }
         let mut classes: [Option<ByteClass>; MAX_CLASSES] = Default::default();
+        classes[WORD] = Some(ByteClass::new(std::array::from_fn(|byte| {
+            crate::engine::is_word(byte as u8)
+        })));
         let mut tests = Vec::with_capacity(groups.len());
         for (index, group) in groups.iter().enumerate() {
             if classes[group.class].is_none() && group.class != LITERAL {
@@ -923,9 +947,19 @@ impl Triggers {
             literals.is_some(),
             groups.iter().any(|g| g.class == LITERAL)
         );
-        let active =
+        let active: Vec<usize> =
             (0..MAX_CLASSES).filter(|&slot| classes[slot].is_some()).collect();
-        Triggers { classes, active, tests, reach, literals }
+        let block_active =
+            active.iter().filter(|&&slot| slot < BLOCK_CLASSES).count();
+        Triggers {
+            classes,
+            active,
+            block_active,
+            avx2: has_avx2(),
+            tests,
+            reach,
+            literals,
+        }
     }
 }
 
@@ -1554,7 +1588,122 @@ mod x86 {
         _mm_shuffle_epi8, _mm_srli_epi16, _mm_sub_epi8, _mm_xor_si128,
     };
 
-    use super::Nibbles;
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_broadcastsi128_si256,
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_srli_epi16,
+        _mm256_sub_epi8, _mm256_xor_si256,
+    };
+
+    use super::{ByteClass, Nibbles};
+
+    /// Fills `masks[slot]` for each of `slots` with the bit mask of the
+    /// bytes of `block[..64]` in `classes[slot]`. The block is loaded
+    /// once for all the classes.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2, and `block` must hold 64 bytes.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn masks_avx2(
+        block: &[u8],
+        classes: &[Option<ByteClass>],
+        slots: &[usize],
+        masks: &mut [u64],
+    ) {
+        debug_assert!(block.len() >= 64);
+        let ptr = block.as_ptr();
+        // SAFETY: the caller guarantees 64 readable bytes.
+        let (low, high) = unsafe {
+            (
+                _mm256_loadu_si256(ptr.cast::<__m256i>()),
+                _mm256_loadu_si256(ptr.add(32).cast::<__m256i>()),
+            )
+        };
+        for &slot in slots {
+            let Some(class) = &classes[slot] else { continue };
+            let (a, b) = match &class.nibbles {
+                Some(tables) => nibbles_avx2([low, high], tables),
+                None => ranges_avx2([low, high], &class.ranges),
+            };
+            masks[slot] = u64::from(a) | u64::from(b) << 32;
+        }
+    }
+
+    /// Returns the bit masks of the bytes of each of `halves` in
+    /// `ranges`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn ranges_avx2(halves: [__m256i; 2], ranges: &[(u8, u8)]) -> (u32, u32) {
+        let mut any = [_mm256_setzero_si256(); 2];
+        for &(low, high) in ranges {
+            if low == high {
+                let byte = _mm256_set1_epi8(low as i8);
+                for (any, v) in any.iter_mut().zip(halves) {
+                    *any = _mm256_or_si256(*any, _mm256_cmpeq_epi8(v, byte));
+                }
+            } else {
+                // `low <= v <= high` as `v - low <= high - low`, unsigned
+                // and wrapping.
+                let start = _mm256_set1_epi8(low as i8);
+                let width = _mm256_set1_epi8(high.wrapping_sub(low) as i8);
+                for (any, v) in any.iter_mut().zip(halves) {
+                    let offset = _mm256_sub_epi8(v, start);
+                    let hit = _mm256_cmpeq_epi8(
+                        _mm256_min_epu8(offset, width),
+                        offset,
+                    );
+                    *any = _mm256_or_si256(*any, hit);
+                }
+            }
+        }
+        (
+            _mm256_movemask_epi8(any[0]) as u32,
+            _mm256_movemask_epi8(any[1]) as u32,
+        )
+    }
+
+    /// Returns the bit masks of the bytes of each of `halves` in the class
+    /// of `tables`; see [`mask64_nibbles`].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn nibbles_avx2(halves: [__m256i; 2], tables: &Nibbles) -> (u32, u32) {
+        // SAFETY: each table is 16 bytes long.
+        let (ascii, high) = unsafe {
+            (
+                _mm_loadu_si128(tables.ascii.as_ptr().cast::<__m128i>()),
+                _mm_loadu_si128(tables.high.as_ptr().cast::<__m128i>()),
+            )
+        };
+
+        // The shuffles look up each 16-byte lane on its own, so both
+        // lanes get the tables.
+        let ascii = _mm256_broadcastsi128_si256(ascii);
+        let high = _mm256_broadcastsi128_si256(high);
+        let bits = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+            1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
+        ));
+        let index_bits = _mm256_set1_epi8(0x8f_u8 as i8);
+        let top = _mm256_set1_epi8(0x80_u8 as i8);
+        let nibble = _mm256_set1_epi8(0x0f);
+
+        let [a, b] = halves.map(|v| {
+            let entries = _mm256_or_si256(
+                _mm256_shuffle_epi8(ascii, _mm256_and_si256(v, index_bits)),
+                _mm256_shuffle_epi8(
+                    high,
+                    _mm256_and_si256(_mm256_xor_si256(v, top), index_bits),
+                ),
+            );
+            let high_nibble =
+                _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble);
+            let bit = _mm256_shuffle_epi8(bits, high_nibble);
+            let hit = _mm256_cmpeq_epi8(_mm256_and_si256(entries, bit), bit);
+            _mm256_movemask_epi8(hit) as u32
+        });
+        (a, b)
+    }
 
     /// Returns the bit mask of the bytes of `block[..64]` in the class of
     /// `tables`. Each byte's low nibble picks an entry of a table (the
@@ -1680,7 +1829,7 @@ mod tests {
             Just(0u64),
             Just(u64::MAX),
         ];
-        prop::array::uniform15(mask)
+        prop::array::uniform16(mask)
     }
 
     proptest! {
@@ -1741,7 +1890,7 @@ name = "code"
 value = '[0-9][a-z]{5}'
 "#;
 
-    const _: () = assert!(MAX_CLASSES == 15);
+    const _: () = assert!(MAX_CLASSES == 16);
 
     /// The custom sensors above get one group per kind of trigger:
     /// - `@`, with a lead class and a body test of four bytes;
@@ -1822,6 +1971,29 @@ value = '[0-9][a-z]{5}'
         assert_eq!(gap("abc"), Some(0));
     }
 
+    proptest! {
+        /// The closing keeps the set bits and fills the runs of at most
+        /// `gap` clear bits between two set bits. Bits above the top
+        /// count as clear, so the last `gap` bits are never kept.
+        #[test]
+        fn closing_fills_short_gaps(mask in any::<u128>(), gap in 0usize..=8) {
+            let set = |bit: &usize| (mask >> bit) & 1 == 1;
+            let mut expected = 0u128;
+            for bit in 0..128 - gap {
+                let below = (0..=bit).rev().find(set);
+                let above = (bit..128).find(set);
+                let filled = match (below, above) {
+                    (Some(low), Some(high)) => high - low <= gap + 1,
+                    _ => false,
+                };
+                if filled {
+                    expected |= 1 << bit;
+                }
+            }
+            prop_assert_eq!(super::closing(mask, gap), expected);
+        }
+    }
+
     #[test]
     fn cluster_stops_at_long_gaps() {
         let mask = 0b1_0001_0011_0101u64;
@@ -1874,6 +2046,44 @@ value = '[0-9][a-z]{5}'
                     class.mask64_scalar(block),
                     "{ranges:?} at {at}"
                 );
+            }
+        }
+    }
+
+    /// The masks of a whole engine, computed in one pass (AVX2) or class
+    /// by class, agree with a byte-by-byte lookup, for full blocks and
+    /// for the short blocks at the end of a haystack.
+    #[test]
+    fn engine_masks_agree_with_scalar() {
+        let haystack: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
+        for engine in [
+            crate::Engine::builtin(),
+            crate::Engine::from_toml(CUSTOM, "custom").unwrap(),
+        ] {
+            // Both ways of computing the masks, whatever this CPU has.
+            let mut class_by_class = engine.inner.triggers.clone();
+            class_by_class.avx2 = false;
+            for triggers in [&engine.inner.triggers, &class_by_class] {
+                assert!(triggers.classes[super::WORD].is_some());
+                for at in 0..haystack.len() {
+                    let mut masks = [0; MAX_CLASSES];
+                    triggers.masks(&haystack, at, MAX_CLASSES, &mut masks);
+                    for &slot in &triggers.active {
+                        let class = triggers.classes[slot].as_ref().unwrap();
+                        let mut expected = 0u64;
+                        for (i, &byte) in
+                            haystack[at..].iter().take(64).enumerate()
+                        {
+                            expected |=
+                                u64::from(class.member[usize::from(byte)])
+                                    << i;
+                        }
+                        assert_eq!(
+                            masks[slot], expected,
+                            "slot {slot} at {at}"
+                        );
+                    }
+                }
             }
         }
     }

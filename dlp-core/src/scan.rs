@@ -17,6 +17,7 @@ use std::ops::{ControlFlow, Range};
 use regex_automata::hybrid::dfa::Cache;
 
 use crate::engine::{Inner, Match, NeedMore};
+use crate::prefilter::WORD;
 use crate::sensor::{Confidence, Context};
 
 /// The best validated span at one start position.
@@ -160,17 +161,25 @@ impl Scan<'_> {
         let boundary_only = !inner.starts_anywhere();
         let mut starts = triggers.starts(self.eof, range.end);
         let mut block = next;
-        let mut masks = if block < filtered_end {
-            triggers.block_masks(bytes, block, starts.as_mut())
-        } else {
-            [0; crate::prefilter::MAX_CLASSES]
-        };
+        // The masks of the block and of the next one, which becomes the
+        // block of the next round: `pair[side]` is the current block.
+        let mut pair = [[0; crate::prefilter::MAX_CLASSES]; 2];
+        let mut side = 0;
+        if block < filtered_end {
+            triggers.block_masks(bytes, block, starts.as_mut(), &mut pair[0]);
+        }
         while block < filtered_end {
-            let after =
-                triggers.block_masks(bytes, block + 64, starts.as_mut());
-            let mut candidates = triggers.reached(&masks, &after);
+            let next_masks = &mut pair[side ^ 1];
+            triggers.block_masks(
+                bytes,
+                block + 64,
+                starts.as_mut(),
+                next_masks,
+            );
+            let (masks, after) = (&pair[side], &pair[side ^ 1]);
+            let mut candidates = triggers.reached(masks, after);
             if candidates != 0 && boundary_only {
-                candidates &= !after_word(bytes, block);
+                candidates &= !after_word(masks[WORD], bytes, block);
             }
             let left = filtered_end - block;
             if left < 64 {
@@ -181,7 +190,7 @@ impl Scan<'_> {
                 candidates &= candidates - 1;
                 let p = block + off as usize;
                 if p < next
-                    || !triggers.passes(&masks, &after, off)
+                    || !triggers.passes(masks, after, off)
                     || !inner.may_start(bytes, p)
                 {
                     continue;
@@ -191,7 +200,7 @@ impl Scan<'_> {
                     Decision::Stop => return ControlFlow::Continue(p),
                 }
             }
-            masks = after;
+            side ^= 1;
             block += 64;
         }
         // Near the end of the bytes in early mode, a position is skipped
@@ -210,8 +219,8 @@ impl Scan<'_> {
             candidates &=
                 triggers.may_pass_mask(&masks, &after, bytes.len() - first);
             if boundary_only {
-                let words = u128::from(after_word(bytes, first))
-                    | u128::from(after_word(bytes, first + 64)) << 64;
+                let words = u128::from(after_word(masks[WORD], bytes, first))
+                    | u128::from(masks[WORD] >> 63 | after[WORD] << 1) << 64;
                 candidates &= !words;
             }
             let mut next = first;
@@ -275,10 +284,10 @@ enum Decision {
 }
 
 /// Returns the mask of the positions of `bytes[at..at + 64]` whose
-/// previous byte is a word byte (see [`crate::engine::is_word`]).
+/// previous byte is a word byte (see [`crate::engine::is_word`]), given
+/// the mask of the word bytes there.
 #[inline]
-fn after_word(bytes: &[u8], at: usize) -> u64 {
-    let words = crate::prefilter::word_mask(bytes, at);
+fn after_word(words: u64, bytes: &[u8], at: usize) -> u64 {
     let carry = bytes
         .get(at.wrapping_sub(1))
         .is_some_and(|&b| at > 0 && crate::engine::is_word(b));
