@@ -410,13 +410,20 @@ impl Test {
     /// of the group's body class from the position on, if it has one.
     #[inline]
     fn passes(&self, ahead: u128, body: u128) -> bool {
-        ahead & self.clear == 0
-            && ahead & self.some != 0
-            && count64(ahead & self.count) >= self.min_count
-            && self
-                .body
-                .map_or(true, |(_, len)| body & low_bits(len) == low_bits(len))
-            && self.cluster_passes(ahead)
+        if ahead & self.clear != 0 || ahead & self.some == 0 {
+            return false;
+        }
+        if let Some((_, len)) = self.body {
+            if body & low_bits(len) != low_bits(len) {
+                return false;
+            }
+        }
+        match self.gap {
+            // The cluster is a part of the count's span, so its count is
+            // the only one needed.
+            Some(_) => self.cluster_passes(ahead),
+            None => count64(ahead & self.count) >= self.min_count,
+        }
     }
 
     /// Returns the 128-bit mask of the group's body class over a block and
