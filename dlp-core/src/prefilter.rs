@@ -534,8 +534,10 @@ pub(crate) struct Triggers {
     /// The slots of `classes` that hold a class, in order.
     active: Vec<usize>,
     /// How many slots of `active` are below [`BLOCK_CLASSES`].
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     block_active: usize,
     /// Whether the CPU has AVX2, so a block's masks take one pass.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     avx2: bool,
     /// The test of each group.
     tests: Vec<Test>,
