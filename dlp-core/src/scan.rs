@@ -169,13 +169,8 @@ impl Scan<'_> {
             triggers.block_masks(bytes, block, starts.as_mut(), &mut pair[0]);
         }
         while block < filtered_end {
-            let next_masks = &mut pair[side ^ 1];
-            triggers.block_masks(
-                bytes,
-                block + 64,
-                starts.as_mut(),
-                next_masks,
-            );
+            let upcoming = &mut pair[side ^ 1];
+            triggers.block_masks(bytes, block + 64, starts.as_mut(), upcoming);
             let (masks, after) = (&pair[side], &pair[side ^ 1]);
             let mut candidates = triggers.reached(masks, after);
             if candidates != 0 && boundary_only {
