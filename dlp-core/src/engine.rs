@@ -959,6 +959,15 @@ impl Engine {
         );
     }
 
+    /// Scans a whole haystack like [`Engine::scan`], but runs the
+    /// automaton at every position rather than only where the prefilter
+    /// lets it: the reference the prefilter must agree with, for tests
+    /// and fuzzing. It is much slower than `scan`.
+    #[doc(hidden)]
+    pub fn scan_unfiltered(&self, haystack: &[u8]) -> Vec<Match> {
+        crate::scan::scan_unfiltered(&self.inner, haystack)
+    }
+
     /// Opens a stream for one direction of a flow.
     pub fn stream(&self) -> Stream {
         Stream::new(self.clone())

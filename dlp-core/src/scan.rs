@@ -17,6 +17,7 @@ use std::ops::{ControlFlow, Range};
 use regex_automata::hybrid::dfa::Cache;
 
 use crate::engine::{Inner, Match, NeedMore};
+use crate::http::HttpTracker;
 use crate::prefilter::WORD;
 use crate::sensor::{Confidence, Context};
 
@@ -117,6 +118,39 @@ pub(crate) fn scan_early(
         ControlFlow::Continue(stop) => stop,
         ControlFlow::Break(()) => range.end,
     }
+}
+
+/// Evaluates every position of a whole haystack in order, without the
+/// prefilter, and returns its matches: the reference [`scan_range`] must
+/// agree with. Only the start-byte test runs before the automaton, and
+/// it is exact.
+pub(crate) fn scan_unfiltered(inner: &Inner, haystack: &[u8]) -> Vec<Match> {
+    let mut state = ScanState::new();
+    let mut http = HttpTracker::new();
+    http.feed(haystack, 0, &mut state.contexts);
+    http.finish(haystack.len() as u64, &mut state.contexts);
+    let mut scratch = inner.scratch();
+    let mut found = Vec::new();
+    let mut p = 0;
+    while p < haystack.len() {
+        let decision = if inner.may_start(haystack, p) {
+            let cache = &mut scratch.cache;
+            inner.best_at(cache, haystack, 0, p, true, &state)
+        } else {
+            Ok(None)
+        };
+        // With `eof` set, `best_at` never returns `NeedMore`.
+        debug_assert!(decision.is_ok(), "a whole haystack needed more");
+        match decision.unwrap_or(None) {
+            None => p += 1,
+            Some(candidate) => {
+                found.push(inner.make_match(&candidate, haystack, 0, p));
+                state.last_end = candidate.end as u64;
+                p = candidate.end;
+            }
+        }
+    }
+    found
 }
 
 /// One pass of the scan loop over a byte slice.
@@ -293,37 +327,13 @@ fn after_word(words: u64, bytes: &[u8], at: usize) -> u64 {
 mod tests {
     use proptest::prelude::*;
 
-    use super::ScanState;
-    use crate::http::HttpTracker;
     use crate::Engine;
 
-    /// Evaluates every position in order, without the prefilter: the
-    /// reference the scan must agree with.
+    /// The spans of [`Engine::scan_unfiltered`], the reference the scan
+    /// must agree with.
     fn exhaustive(engine: &Engine, haystack: &[u8]) -> Vec<(u64, u64)> {
-        let inner = &*engine.inner;
-        let mut state = ScanState::new();
-        let mut http = HttpTracker::new();
-        http.feed(haystack, 0, &mut state.contexts);
-        http.finish(haystack.len() as u64, &mut state.contexts);
-        let mut scratch = inner.scratch();
-        let mut found = Vec::new();
-        let mut p = 0;
-        while p < haystack.len() {
-            let decision = if inner.may_start(haystack, p) {
-                inner.best_at(&mut scratch.cache, haystack, 0, p, true, &state)
-            } else {
-                Ok(None)
-            };
-            match decision.expect("the whole haystack is at hand") {
-                None => p += 1,
-                Some(candidate) => {
-                    found.push((p as u64, candidate.end as u64));
-                    state.last_end = candidate.end as u64;
-                    p = candidate.end;
-                }
-            }
-        }
-        found
+        let found = engine.scan_unfiltered(haystack);
+        found.iter().map(|m| (m.start(), m.end())).collect()
     }
 
     fn spans(engine: &Engine, haystack: &[u8]) -> Vec<(u64, u64)> {

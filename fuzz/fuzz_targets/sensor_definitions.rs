@@ -1,7 +1,8 @@
 //! Arbitrary definition text either loads or returns an error, and never
 //! panics. An engine that loads scans a fixed probe and the text itself
-//! without panicking, reports well-formed matches, and a stream fed one
-//! byte at a time agrees with the block scan.
+//! without panicking, reports well-formed matches, finds what a scan
+//! without the prefilter finds, and a stream fed one byte at a time
+//! agrees with the block scan.
 
 #![no_main]
 
@@ -39,6 +40,11 @@ fuzz_target!(|data: &[u8]| {
         for m in &block {
             check_match(&engine, haystack, m);
         }
+        let unfiltered = engine.scan_unfiltered(haystack);
+        assert_eq!(
+            block, unfiltered,
+            "the prefilter skipped or added a match"
+        );
         let cuts: Vec<usize> = (1..haystack.len()).collect();
         let streamed = stream_matches(&engine, haystack, &cuts);
         assert_eq!(block, streamed, "stream and block disagree");
