@@ -534,7 +534,6 @@ pub(crate) struct Triggers {
     /// The slots of `classes` that hold a class, in order.
     active: Vec<usize>,
     /// How many slots of `active` are below [`BLOCK_CLASSES`].
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     block_active: usize,
     /// Whether the CPU has AVX2, so a block's masks take one pass.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
@@ -621,13 +620,20 @@ impl Triggers {
         count: usize,
         masks: &mut BlockMasks,
     ) {
+        // `active` is sorted, so the slots below `count` are a prefix of it.
+        let slots = if count >= MAX_CLASSES {
+            &self.active[..]
+        } else {
+            &self.active[..self.block_active]
+        };
+        debug_assert!(slots.iter().all(|&s| s < count));
         let block = haystack.get(at..).unwrap_or_default();
         if block.len() < 64 {
             // A few bytes are looked up one by one. A longer short block
             // is copied once into a full one for all the classes, and its
             // padding bits are cleared.
             if block.len() <= 16 {
-                for &slot in self.active.iter().take_while(|&&s| s < count) {
+                for &slot in slots {
                     let Some(class) = &self.classes[slot] else { continue };
                     masks[slot] = 0;
                     for (i, &byte) in block.iter().enumerate() {
@@ -641,25 +647,19 @@ impl Triggers {
             padded[..block.len()].copy_from_slice(block);
             let valid = (1u64 << block.len()) - 1;
             self.masks(&padded, 0, count, masks);
-            for &slot in self.active.iter().take_while(|&&s| s < count) {
+            for &slot in slots {
                 masks[slot] &= valid;
             }
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            let slots = if count >= MAX_CLASSES {
-                &self.active[..]
-            } else {
-                &self.active[..self.block_active]
-            };
-            debug_assert!(slots.iter().all(|&s| s < count));
             // SAFETY: `avx2` is only set when the CPU has AVX2, and the
             // block holds 64 bytes.
             unsafe { x86::masks_avx2(block, &self.classes, slots, masks) };
             return;
         }
-        for &slot in self.active.iter().take_while(|&&s| s < count) {
+        for &slot in slots {
             if let Some(class) = &self.classes[slot] {
                 masks[slot] = class.mask64(block, 0);
             }
