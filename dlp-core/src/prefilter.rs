@@ -39,12 +39,18 @@
 //! offsets. A pattern that fits no class but requires one given byte
 //! (the `:` of a MAC address) puts it in the **rare class**, which is
 //! then used like the digits, counts included. Other patterns get a
-//! literal of two bytes, or else the fallback class. Last, a group that
-//! would fire on nearly every trigger byte (a short lookback and no count)
-//! gets a **body test**. Every match is a run of the bytes its pattern
-//! can contain, at least as long as the shortest match, so a position
-//! must start such a run. Numbers in text are short, so a pattern of a digit and
-//! eight more letters or digits rules most of them out.
+//! literal of two bytes, or else the fallback class.
+//!
+//! Last, a group with a short lookback gets a **body test** when it
+//! would fire on nearly every trigger byte (no count) or counts digits.
+//! Every match is a run of the bytes its pattern can contain, at least
+//! as long as the shortest match, so a position must start such a run,
+//! and only the trigger bytes of that run count. Numbers in text are
+//! short, so a pattern of a digit and eight more letters or digits rules
+//! most of them out. For the built-in sensors the run is of digits,
+//! separators and the letters of a Corsican NIR: a timestamp such as
+//! `2024-03-16T18:48:51Z` is a cluster of fourteen digits, but its run
+//! stops at the `T` after eight.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -78,6 +84,11 @@ const MAX_GROUPS: usize = 5;
 /// A third class, the union of the start bytes of the patterns that fit
 /// neither, is added when needed.
 const CLASSES: [&[(u8, u8)]; 2] = [&[(b'@', b'@')], &[(b'0', b'9')]];
+
+/// The index of the digits in the class tables.
+const DIGITS: usize = 1;
+
+const _: () = assert!(CLASSES[DIGITS][0].0 == b'0');
 
 /// The index of the fallback class in the class tables.
 const FALLBACK: usize = CLASSES.len();
@@ -113,9 +124,9 @@ pub(crate) const MAX_CLASSES: usize = BLOCK_CLASSES + MAX_GROUPS;
 /// would cost more than the test saves.
 const MAX_BODY_RANGES: usize = 8;
 
-/// The largest lookback of a group that gets a body test. Only a group
-/// that fires on nearly every trigger byte needs one: a short lookback
-/// and no count of trigger bytes, like patterns that start with a digit.
+/// The largest lookback of a group that gets a body test. A group with
+/// a longer one, like the email addresses, is rare enough through its
+/// trigger byte.
 const MAX_BODY_LOOKBACK: usize = 8;
 
 /// The masks of the classes of an engine over one 64-byte block: bit i of
@@ -346,10 +357,15 @@ impl Test {
         if ahead & self.clear != 0 || (ahead | unknown) & self.some == 0 {
             return false;
         }
+        // A match lies in the run of body bytes at the position, so
+        // trigger bytes past that run do not count.
+        let mut within = u128::MAX;
         if let (Some(body), Some((_, len))) = (body, self.body) {
-            if (body | unknown) & low_bits(len) != low_bits(len) {
+            let body = body | unknown;
+            if body & low_bits(len) != low_bits(len) {
                 return false;
             }
+            within = run_at(body);
         }
         if let Some(lead) = lead {
             let run = (!(lead & !unknown)).trailing_zeros() as usize;
@@ -369,9 +385,9 @@ impl Test {
         }
         // Unknown bytes may be trigger bytes and bridge gaps.
         let cluster = match self.gap {
-            Some(gap) => cluster((ahead | unknown) as u64, gap),
+            Some(gap) => cluster(((ahead | unknown) & within) as u64, gap),
             None => u128::MAX,
-        };
+        } & within;
         count64(ahead & self.count & cluster)
             + count64(unknown & self.count & cluster)
             >= self.min_count
@@ -413,10 +429,13 @@ impl Test {
         if ahead & self.clear != 0 || ahead & self.some == 0 {
             return false;
         }
+        let mut ahead = ahead;
         if let Some((_, len)) = self.body {
             if body & low_bits(len) != low_bits(len) {
                 return false;
             }
+            // A match lies in the run of body bytes at the position.
+            ahead &= run_at(body);
         }
         match self.gap {
             // The cluster is a part of the count's span, so its count is
@@ -497,6 +516,12 @@ fn run_starts(mask: u128, len: usize) -> u128 {
         acc &= acc >> (len - width);
     }
     acc
+}
+
+/// Returns the mask of the run of set bits at bit 0 of `mask`.
+#[inline]
+fn run_at(mask: u128) -> u128 {
+    low_bits((!mask).trailing_zeros() as usize)
 }
 
 /// Returns a mask of the `n` lowest bits.
@@ -930,8 +955,13 @@ impl Triggers {
                 slot
             });
             let body = ByteClass::new(group.body);
+            // A group that counts trigger bytes gets a body test only
+            // for the digits. Traffic is full of digit clusters (dates,
+            // prices, addresses) that other bytes break up, while a count
+            // of rare-class bytes already rules out nearly every position
+            // and the body mask would cost more than it saves.
             let body = (group.body_len >= 2
-                && group.min_count <= 1
+                && (group.min_count <= 1 || group.class == DIGITS)
                 && group.lookback <= MAX_BODY_LOOKBACK
                 && body.ranges.len() <= MAX_BODY_RANGES
                 && group.body.contains(&false))
@@ -1941,6 +1971,8 @@ value = '[0-9][a-z]{5}'
     /// The built-in sensors get the groups the module documentation
     /// describes: nine digits within a NIR's length, an IBAN's two letters
     /// before its check digits, and `@` within an email's local part.
+    /// The digit groups also get body tests: a run of nine bytes for an
+    /// SSN, fourteen for a grouped IBAN.
     #[test]
     fn builtin_groups() {
         let triggers = &crate::Engine::builtin().inner.triggers;
@@ -1948,7 +1980,16 @@ value = '[0-9][a-z]{5}'
             .tests
             .iter()
             .map(|t| {
-                (t.class, t.skip, t.lookback, t.min_count, t.count, t.gap)
+                let body = t.body.map(|(_, len)| len);
+                (
+                    t.class,
+                    t.skip,
+                    t.lookback,
+                    t.min_count,
+                    t.count,
+                    t.gap,
+                    body,
+                )
             })
             .collect();
         // A Corsican NIR has a letter and then up to two separator bytes
@@ -1956,12 +1997,51 @@ value = '[0-9][a-z]{5}'
         assert_eq!(
             summary,
             [
-                (1, 0, 0, 9, low_bits(27), Some(3)),
-                (1, 2, 2, 2, low_bits(43), None),
-                (0, 1, 64, 0, 0, None),
+                (1, 0, 0, 9, low_bits(27), Some(3), Some(9)),
+                (1, 2, 2, 2, low_bits(43), None, Some(14)),
+                (0, 1, 64, 0, 0, None, None),
             ]
         );
         assert_eq!(triggers.reach(), 65);
+    }
+
+    /// Returns whether a built-in match may start at byte 0 of
+    /// `haystack` according to the prefilter.
+    fn builtin_passes(haystack: &[u8]) -> bool {
+        let engine = crate::Engine::builtin();
+        let triggers = &engine.inner.triggers;
+        let block = triggers.all_masks(haystack, 0, None);
+        let after = triggers.all_masks(haystack, 64, None);
+        triggers.passes(&block, &after, 0)
+    }
+
+    /// Only the digits of the run of body bytes at a position count:
+    /// digit clusters of ordinary traffic that other bytes break up are
+    /// ruled out, while values with separators pass.
+    #[test]
+    fn digit_count_stays_in_the_body_run() {
+        for value in [
+            &b"2 55 08 14 168 025 38 "[..],
+            b"2 84 12 2A\r\n004 123 70",
+            b"536-22-8451,",
+            b"5555.5555.5555.4444",
+            b"FR14 2004 1010 0505 0001 3M02 606",
+        ] {
+            let shown = String::from_utf8_lossy(value);
+            assert!(builtin_passes(value), "{shown} was ruled out");
+        }
+        // Digit clusters whose run of digits and separators holds eight
+        // digits or fewer, and letters before digits whose run of
+        // letters, digits and spaces is shorter than an IBAN.
+        for traffic in [
+            &b"2024-03-16T18:48:51Z"[..],
+            b"2024 07:58:13 GMT",
+            b"203.0.113.4, 10.155.11.2",
+            b"GA1.2.622,12345678",
+        ] {
+            let shown = String::from_utf8_lossy(traffic);
+            assert!(!builtin_passes(traffic), "{shown} passed");
+        }
     }
 
     #[test]
