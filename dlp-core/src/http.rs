@@ -10,7 +10,9 @@
 //!
 //! Header field lines are parsed byte by byte as they arrive, so the
 //! tracker keeps no line buffer: it fits in 32 bytes, a quarter of the
-//! state budget of a stream.
+//! state budget of a stream. Most lines are skipped at once: a line
+//! whose first bytes rule out the two field names it reads, and the
+//! first bytes of a message when they are all at hand.
 
 use std::collections::VecDeque;
 
@@ -19,7 +21,9 @@ use crate::sensor::Context;
 /// The longest prefix needed to decide whether a message starts.
 pub(crate) const DETECT_LEN: usize = 8;
 
-const METHODS: [&[u8]; 9] = [
+/// The tokens that start a message: a request method and its space,
+/// or the start of a response.
+const STARTS: [&[u8]; 10] = [
     b"GET ",
     b"POST ",
     b"PUT ",
@@ -29,8 +33,29 @@ const METHODS: [&[u8]; 9] = [
     b"PATCH ",
     b"CONNECT ",
     b"TRACE ",
+    RESPONSE,
 ];
 const RESPONSE: &[u8] = b"HTTP/1.";
+
+// Every token fits in the held bytes, and none is a prefix of another,
+// so the first token the held bytes begin with is the only one.
+const _: () = {
+    let mut k = 0;
+    while k < STARTS.len() {
+        assert!(STARTS[k].len() <= DETECT_LEN);
+        let mut other = 0;
+        while other < STARTS.len() {
+            let (a, b) = (STARTS[k], STARTS[other]);
+            let mut same = 0;
+            while same < a.len() && same < b.len() && a[same] == b[same] {
+                same += 1;
+            }
+            assert!(k == other || (same < a.len() && same < b.len()));
+            other += 1;
+        }
+        k += 1;
+    }
+};
 
 /// The header field names the tracker reads, in lower case.
 const CONTENT_LENGTH: &[u8] = b"content-length";
@@ -173,6 +198,24 @@ impl HttpTracker {
                         self.end_message();
                     }
                 }
+                // With a whole prefix at hand, the message start is
+                // decided without holding its bytes.
+                Phase::Detect
+                    if self.detect_len == 0
+                        && data.len() - i >= DETECT_LEN =>
+                {
+                    let at = base + i as u64;
+                    match message_start(&data[i..]) {
+                        Some(token) => {
+                            self.start_message(token, at, out);
+                            i += token.len();
+                        }
+                        None => {
+                            self.phase = Phase::Raw;
+                            self.set(at, Context::Packet, out);
+                        }
+                    }
+                }
                 Phase::Detect => {
                     self.detect[usize::from(self.detect_len)] = data[i];
                     self.detect_len += 1;
@@ -202,6 +245,9 @@ impl HttpTracker {
                     let rest = &data[i..];
                     let newline = memchr::memchr(b'\n', rest);
                     let line = &rest[..newline.unwrap_or(rest.len())];
+                    if self.line == Line::Empty && !may_name_a_field(line) {
+                        self.line = Line::Other;
+                    }
                     for &byte in line {
                         if self.line == Line::Other {
                             break;
@@ -264,31 +310,33 @@ impl HttpTracker {
         let held_len = usize::from(self.detect_len);
         let at = end - held_len as u64;
         let seen = &self.detect[..held_len];
-        let candidates = METHODS.iter().chain(std::iter::once(&RESPONSE));
-        let mut prefix_of_some = false;
-        for token in candidates {
-            if seen.len() >= token.len() && begins_with(seen, token) {
-                let held = self.detect;
-                let is_request = *token != RESPONSE;
-                self.phase =
-                    if is_request { Phase::Method } else { Phase::StartLine };
-                self.flags = if is_request { IS_REQUEST } else { 0 };
-                self.length = 0;
-                self.line = Line::Empty;
-                self.set(at, Context::Header, out);
-                // Replay the held bytes through the start-line states.
-                for (k, &byte) in held[..held_len].iter().enumerate() {
-                    self.step(byte, at + k as u64, out);
-                }
-                return;
-            }
-            if begins_with(token, seen) {
-                prefix_of_some = true;
-            }
-        }
-        if !prefix_of_some {
+        if let Some(token) = message_start(seen) {
+            // No token is a prefix of another, so the held bytes are
+            // the token.
+            debug_assert_eq!(token.len(), held_len);
+            self.start_message(token, at, out);
+        } else if !STARTS.iter().any(|token| begins_with(token, seen)) {
             self.phase = Phase::Raw;
             self.set(at, Context::Packet, out);
+        }
+    }
+
+    /// Starts a message whose first bytes, at stream offset `at`, are
+    /// `token`, and reads them.
+    fn start_message(
+        &mut self,
+        token: &[u8],
+        at: u64,
+        out: &mut VecDeque<(u64, Context)>,
+    ) {
+        let is_request = token != RESPONSE;
+        self.phase = if is_request { Phase::Method } else { Phase::StartLine };
+        self.flags = if is_request { IS_REQUEST } else { 0 };
+        self.length = 0;
+        self.line = Line::Empty;
+        self.set(at, Context::Header, out);
+        for (k, &byte) in token.iter().enumerate() {
+            self.step(byte, at + k as u64, out);
         }
     }
 
@@ -525,6 +573,31 @@ impl HttpTracker {
     }
 }
 
+/// Returns the token that `bytes` begins with, if it starts a message.
+#[inline]
+fn message_start(bytes: &[u8]) -> Option<&'static [u8]> {
+    STARTS.iter().copied().find(|token| begins_with(bytes, token))
+}
+
+/// Returns whether the header field line `line`, or its start, may be a
+/// field the tracker reads, so that its bytes must be read one by one.
+/// Like [`HttpTracker::field_byte`], it allows for leading whitespace
+/// and carriage returns anywhere.
+#[inline]
+fn may_name_a_field(line: &[u8]) -> bool {
+    let Some(&first) = line.first() else { return true };
+    let name = match first.to_ascii_lowercase() {
+        b'c' => CONTENT_LENGTH,
+        b't' => TRANSFER_ENCODING,
+        b' ' | b'\t' | b'\x0C' | b'\r' => return true,
+        _ => return false,
+    };
+    match line.get(..name.len()) {
+        Some(head) => head.eq_ignore_ascii_case(name) || head.contains(&b'\r'),
+        None => true,
+    }
+}
+
 /// Returns whether `bytes` begins with `prefix`. Unlike
 /// `slice::starts_with`, this compiles to a byte loop that stops at the
 /// first difference, with no call to `memcmp`: the prefixes compared here
@@ -689,6 +762,46 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
             let got = (tracker.flags & HAS_LENGTH != 0)
                 .then_some(tracker.length);
             prop_assert_eq!(got, length);
+        }
+    }
+
+    fn message_piece() -> impl Strategy<Value = &'static [u8]> {
+        prop::sample::select(vec![
+            &b"GET "[..],
+            b"GET /x?a=1 HTTP/1.1\r\n",
+            b"POST ",
+            b"PUT",
+            b"OPTIONS * HTTP/1.1\r\n",
+            b"HTTP/1.1 200 OK\r\n",
+            b"HTTP/1.",
+            b"HTTP/2",
+            b"Content-Length: 5\r\n",
+            b"content-length:0\r\n",
+            b"\tContent-Length: 2\r\n",
+            b"Con\rtent-Length: 1\r\n",
+            b"Content-Type: text/plain\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"Cache-Control: no-cache\r\n",
+            b"Date: Tue, 17 Mar 2024 08:56:11 GMT\n",
+            b"\r\n",
+            b"3\r\nabc\r\n",
+            b"0\r\n\r\n",
+            b"hello",
+            b"C",
+        ])
+    }
+
+    proptest! {
+        /// A stream fed whole and one fed a byte at a time get the same
+        /// contexts: reading a message start or a field name at once
+        /// agrees with reading it byte by byte.
+        #[test]
+        fn whole_and_byte_by_byte_agree(
+            pieces in prop::collection::vec(message_piece(), 0..16),
+        ) {
+            let stream = pieces.concat();
+            let cuts: Vec<usize> = (1..stream.len()).collect();
+            prop_assert_eq!(contexts(&stream, &cuts), contexts(&stream, &[]));
         }
     }
 
