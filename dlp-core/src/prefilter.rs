@@ -264,6 +264,88 @@ fn has_ssse3() -> bool {
     }
 }
 
+/// Several byte classes tested through shared nibble lookups.
+///
+/// Each class is a union of rectangles: a set of high nibbles times a set
+/// of low nibbles (the digits are high nibble 3 times low nibbles 0 to
+/// 9). The rectangles of all the classes, deduplicated, become category
+/// bits: bit b of `low[n]` is set when rectangle b holds low nibble n,
+/// and likewise for `high`. Looking up both nibbles of a byte and taking
+/// the AND gives its categories, and a class is a mask of categories. With
+/// at most sixteen rectangles, a block's masks for every class take two
+/// or four table lookups per 32 bytes and three instructions per class,
+/// rather than a comparison per range of each class.
+#[derive(Clone, Debug)]
+struct Shufti {
+    /// The tables of categories 0 to 7, then 8 to 15.
+    low: [[u8; 16]; 2],
+    high: [[u8; 16]; 2],
+    /// Whether categories 8 to 15 are in use.
+    wide: bool,
+    /// Each class's slot in [`BlockMasks`] and its categories, the low
+    /// eight and the high eight.
+    classes: Vec<(usize, [u8; 2])>,
+}
+
+/// The number of categories a [`Shufti`] can hold.
+const CATEGORIES: usize = 16;
+
+impl Shufti {
+    /// Returns the plan for `classes[slot]` of each of `slots`, or `None`
+    /// if their rectangles do not fit in [`CATEGORIES`].
+    fn new(classes: &[Option<ByteClass>], slots: &[usize]) -> Option<Shufti> {
+        // Each rectangle as (high nibbles, low nibbles), one bit each.
+        let mut rectangles: Vec<(u16, u16)> = Vec::new();
+        let mut uses = Vec::with_capacity(slots.len());
+        for &slot in slots {
+            let class = classes.get(slot)?.as_ref()?;
+            let mut lows = [0u16; 16];
+            for byte in (0..256).filter(|&b| class.member[b]) {
+                lows[byte >> 4] |= 1 << (byte & 0x0f);
+            }
+            let mut categories = 0u16;
+            for &row in lows.iter().filter(|&&row| row != 0) {
+                // The high nibbles whose row is the same form one
+                // rectangle.
+                let highs = (0..16)
+                    .filter(|&h| lows[h] == row)
+                    .fold(0u16, |acc, h| acc | 1 << h);
+                let index =
+                    match rectangles.iter().position(|&r| r == (highs, row)) {
+                        Some(index) => index,
+                        None => {
+                            rectangles.push((highs, row));
+                            rectangles.len() - 1
+                        }
+                    };
+                if index >= CATEGORIES {
+                    return None;
+                }
+                categories |= 1 << index;
+            }
+            uses.push((slot, categories.to_le_bytes()));
+        }
+        let mut plan = Shufti {
+            low: [[0; 16]; 2],
+            high: [[0; 16]; 2],
+            wide: rectangles.len() > 8,
+            classes: uses,
+        };
+        for (index, &(highs, lows)) in rectangles.iter().enumerate() {
+            let (half, bit) = (index / 8, 1u8 << (index % 8));
+            for nibble in 0..16 {
+                if lows >> nibble & 1 == 1 {
+                    plan.low[half][nibble] |= bit;
+                }
+                if highs >> nibble & 1 == 1 {
+                    plan.high[half][nibble] |= bit;
+                }
+            }
+        }
+        Some(plan)
+    }
+}
+
 /// Patterns that share a trigger class and a lookback.
 #[derive(Clone, Debug)]
 struct Group {
@@ -563,6 +645,10 @@ pub(crate) struct Triggers {
     /// Whether the CPU has AVX2, so a block's masks take one pass.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     avx2: bool,
+    /// The nibble lookups for the classes below [`BLOCK_CLASSES`] and for
+    /// all the classes, when the CPU has AVX2 and they fit.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    shufti: [Option<Shufti>; 2],
     /// The test of each group.
     tests: Vec<Test>,
     /// How many bytes from a position on the test looks at.
@@ -679,9 +765,17 @@ impl Triggers {
         }
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            // SAFETY: `avx2` is only set when the CPU has AVX2, and the
-            // block holds 64 bytes.
-            unsafe { x86::masks_avx2(block, &self.classes, slots, masks) };
+            let plan = &self.shufti[usize::from(count >= MAX_CLASSES)];
+            // SAFETY: `avx2` is only set when the CPU has AVX2, and so is
+            // a plan; the block holds 64 bytes.
+            unsafe {
+                match plan {
+                    Some(plan) => x86::masks_shufti(block, plan, masks),
+                    None => {
+                        x86::masks_avx2(block, &self.classes, slots, masks)
+                    }
+                }
+            }
             return;
         }
         for &slot in slots {
@@ -990,11 +1084,15 @@ impl Triggers {
             (0..MAX_CLASSES).filter(|&slot| classes[slot].is_some()).collect();
         let block_active =
             active.iter().filter(|&&slot| slot < BLOCK_CLASSES).count();
+        let avx2 = has_avx2();
+        let shufti = [&active[..block_active], &active[..]]
+            .map(|slots| Shufti::new(&classes, slots).filter(|_| avx2));
         Triggers {
             classes,
             active,
             block_active,
-            avx2: has_avx2(),
+            avx2,
+            shufti,
             tests,
             reach,
             literals,
@@ -1635,7 +1733,7 @@ mod x86 {
         _mm256_sub_epi8, _mm256_xor_si256,
     };
 
-    use super::{ByteClass, Nibbles};
+    use super::{ByteClass, Nibbles, Shufti};
 
     /// Fills `masks[slot]` for each of `slots` with the bit mask of the
     /// bytes of `block[..64]` in `classes[slot]`. The block is loaded
@@ -1666,6 +1764,63 @@ mod x86 {
                 Some(tables) => nibbles_avx2([low, high], tables),
                 None => ranges_avx2([low, high], &class.ranges),
             };
+            masks[slot] = u64::from(a) | u64::from(b) << 32;
+        }
+    }
+
+    /// Fills `masks[slot]` for each class of `plan` with the bit mask of
+    /// the bytes of `block[..64]` in it.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2, and `block` must hold 64 bytes.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn masks_shufti(
+        block: &[u8],
+        plan: &Shufti,
+        masks: &mut [u64],
+    ) {
+        debug_assert!(block.len() >= 64);
+        let ptr = block.as_ptr();
+        // SAFETY: the caller guarantees 64 readable bytes.
+        let halves = unsafe {
+            [
+                _mm256_loadu_si256(ptr.cast::<__m256i>()),
+                _mm256_loadu_si256(ptr.add(32).cast::<__m256i>()),
+            ]
+        };
+        // The shuffles look up each 16-byte lane on its own, so both
+        // lanes get the tables.
+        let table = |t: &[u8; 16]| {
+            // SAFETY: each table is 16 bytes long.
+            let t = unsafe { _mm_loadu_si128(t.as_ptr().cast::<__m128i>()) };
+            _mm256_broadcastsi128_si256(t)
+        };
+        let nibble = _mm256_set1_epi8(0x0f);
+        let categories = |half: usize| {
+            let lookup = |v: __m256i| {
+                let low = _mm256_and_si256(v, nibble);
+                let high = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble);
+                _mm256_and_si256(
+                    _mm256_shuffle_epi8(table(&plan.low[half]), low),
+                    _mm256_shuffle_epi8(table(&plan.high[half]), high),
+                )
+            };
+            halves.map(lookup)
+        };
+        let narrow = categories(0);
+        let wide = if plan.wide { categories(1) } else { narrow };
+        let zero = _mm256_setzero_si256();
+        for &(slot, [low, high]) in &plan.classes {
+            let (low, high) =
+                (_mm256_set1_epi8(low as i8), _mm256_set1_epi8(high as i8));
+            let [a, b] = [0, 1].map(|k| {
+                let hits = _mm256_or_si256(
+                    _mm256_and_si256(narrow[k], low),
+                    _mm256_and_si256(wide[k], high),
+                );
+                !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32)
+            });
             masks[slot] = u64::from(a) | u64::from(b) << 32;
         }
     }
@@ -1857,7 +2012,10 @@ mod x86 {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{low_bits, smear_back, BlockMasks, MAX_CLASSES};
+    use super::{
+        has_avx2, low_bits, smear_back, BlockMasks, ByteClass, Shufti,
+        BLOCK_CLASSES, MAX_CLASSES,
+    };
 
     fn block_masks() -> impl Strategy<Value = BlockMasks> {
         // Sparse, dense and arbitrary masks per class.
@@ -2139,9 +2297,10 @@ value = '[0-9][a-z]{5}'
         }
     }
 
-    /// The masks of a whole engine, computed in one pass (AVX2) or class
-    /// by class, agree with a byte-by-byte lookup, for full blocks and
-    /// for the short blocks at the end of a haystack.
+    /// The masks of a whole engine, computed through shared nibble
+    /// lookups, in one pass per class (AVX2) or class by class, agree
+    /// with a byte-by-byte lookup, for full blocks and for the short
+    /// blocks at the end of a haystack.
     #[test]
     fn engine_masks_agree_with_scalar() {
         let haystack: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
@@ -2149,15 +2308,27 @@ value = '[0-9][a-z]{5}'
             crate::Engine::builtin(),
             crate::Engine::from_toml(CUSTOM, "custom").unwrap(),
         ] {
-            // Both ways of computing the masks, whatever this CPU has.
-            let mut class_by_class = engine.inner.triggers.clone();
+            // Every way of computing the masks this CPU has: shared
+            // nibble lookups, one AVX2 pass per class, class by class.
+            let mut one_pass = engine.inner.triggers.clone();
+            one_pass.shufti = [None, None];
+            let mut class_by_class = one_pass.clone();
             class_by_class.avx2 = false;
-            for triggers in [&engine.inner.triggers, &class_by_class] {
+            if has_avx2() {
+                let plans = &engine.inner.triggers.shufti;
+                assert!(plans.iter().all(Option::is_some), "{plans:?}");
+            }
+            let ways = [&engine.inner.triggers, &one_pass, &class_by_class];
+            for (triggers, count) in ways
+                .into_iter()
+                .flat_map(|t| [(t, BLOCK_CLASSES), (t, MAX_CLASSES)])
+            {
                 assert!(triggers.classes[super::WORD].is_some());
                 for at in 0..haystack.len() {
                     let mut masks = [0; MAX_CLASSES];
-                    triggers.masks(&haystack, at, MAX_CLASSES, &mut masks);
-                    for &slot in &triggers.active {
+                    triggers.masks(&haystack, at, count, &mut masks);
+                    for &slot in triggers.active.iter().filter(|&&s| s < count)
+                    {
                         let class = triggers.classes[slot].as_ref().unwrap();
                         let mut expected = 0u64;
                         for (i, &byte) in
@@ -2173,6 +2344,70 @@ value = '[0-9][a-z]{5}'
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// A class of up to three ranges of at most 48 bytes each.
+    fn ranges() -> impl Strategy<Value = Vec<(u8, u8)>> {
+        prop::collection::vec(
+            (any::<u8>(), 0u8..48)
+                .prop_map(|(low, width)| (low, low.saturating_add(width))),
+            1..=3,
+        )
+    }
+
+    proptest! {
+        /// The shared nibble lookups give every class its exact mask, and
+        /// a plan exists whenever the classes have at most five ranges in
+        /// all (a range spans at most three rectangles).
+        #[test]
+        fn shufti_masks_agree_with_scalar(
+            classes in prop::collection::vec(ranges(), 1..=4),
+            block in prop::collection::vec(any::<u8>(), 64),
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 64),
+        ) {
+            prop_assume!(has_avx2());
+            // Half of the bytes are range ends, where mistakes would be.
+            let ends: Vec<u8> = classes
+                .iter()
+                .flatten()
+                .flat_map(|&(l, h)| {
+                    [l, h, l.wrapping_sub(1), h.wrapping_add(1)]
+                })
+                .collect();
+            let mut block = block;
+            for (i, pick) in picks.iter().enumerate().step_by(2) {
+                block[i] = ends[pick.index(ends.len())];
+            }
+            let table: Vec<Option<ByteClass>> = classes
+                .iter()
+                .map(|ranges| {
+                    let mut member = [false; 256];
+                    for &(low, high) in ranges {
+                        for byte in low..=high {
+                            member[usize::from(byte)] = true;
+                        }
+                    }
+                    Some(ByteClass::new(member))
+                })
+                .collect();
+            let slots: Vec<usize> = (0..table.len()).collect();
+            let plan = Shufti::new(&table, &slots);
+            let total: usize = classes.iter().map(Vec::len).sum();
+            prop_assert!(plan.is_some() || total > 5, "no plan for {classes:?}");
+            let Some(plan) = plan else { return Ok(()) };
+            let mut masks = [0u64; MAX_CLASSES];
+            // SAFETY: the CPU has AVX2 and the block holds 64 bytes.
+            unsafe { super::x86::masks_shufti(&block, &plan, &mut masks) };
+            for (slot, class) in table.iter().enumerate() {
+                let class = class.as_ref().unwrap();
+                prop_assert_eq!(
+                    masks[slot],
+                    class.mask64_scalar(&block),
+                    "class {:?}",
+                    classes[slot]
+                );
             }
         }
     }
