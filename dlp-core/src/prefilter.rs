@@ -479,22 +479,24 @@ impl Test {
     /// pass the test, without the lead class: `class` has the trigger
     /// bytes known to be there, `targets` those that may be (`class`
     /// plus any missing bytes). A position needs a target within its
-    /// lookback and no trigger byte before its skip. When the group
-    /// counts trigger bytes in clusters, the position must also start a
-    /// run of at least `min_count` targets once short gaps are filled:
-    /// the cluster at a match's start contains that many. The exact
-    /// distances are left to [`Test::passes`] and [`Test::may_pass`].
+    /// lookback and no trigger byte before its skip. With a body test,
+    /// it must start a run of body bytes as long as the shortest match.
+    /// Otherwise, when the group counts trigger bytes in clusters, it
+    /// must start a run of at least `min_count` targets once short gaps
+    /// are filled: the cluster at a match's start contains that many.
+    /// One run test rules out nearly as much as both, for half the
+    /// shifts. The exact distances and counts are left to
+    /// [`Test::passes`] and [`Test::may_pass`].
     #[inline]
     fn bulk(&self, class: u128, targets: u128, body: u128) -> u128 {
         let mut ok =
             smear_back(targets >> self.skip, self.lookback - self.skip);
-        if let Some((_, len)) = self.body {
-            ok &= run_starts(body, len);
-        }
         for k in 0..self.skip {
             ok &= !(class >> k);
         }
-        if let (Some(gap), true) = (self.gap, self.min_count > 1) {
+        if let Some((_, len)) = self.body {
+            ok &= run_starts(body, len);
+        } else if let (Some(gap), true) = (self.gap, self.min_count > 1) {
             ok &= run_starts(
                 targets | closing(targets, gap),
                 self.min_count as usize,
