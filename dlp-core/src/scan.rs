@@ -186,11 +186,16 @@ impl Scan<'_> {
         }
         // In early mode the prefilter may only skip a position whose test
         // bytes are all at hand, so the last positions get a test that
-        // allows for the missing bytes.
-        let filtered_end = if self.early {
-            range.end.min(bytes.len().saturating_sub(triggers.reach()))
-        } else {
+        // allows for the missing bytes. When the bytes from `next` on fit
+        // in its 128-byte window, as with small fragments, that test
+        // takes every position: it is exact where the bytes are known,
+        // and one pass costs less than two.
+        let filtered_end = if !self.early {
             range.end
+        } else if bytes.len() - next <= WINDOW {
+            next
+        } else {
+            range.end.min(bytes.len().saturating_sub(triggers.reach()))
         };
         let boundary_only = !inner.starts_anywhere();
         let mut starts = triggers.starts(self.eof, range.end);
@@ -241,8 +246,8 @@ impl Scan<'_> {
             let after = triggers.all_masks(bytes, first + 64, starts.as_mut());
             let width = range.end - first;
             debug_assert!(
-                width <= 65,
-                "the unfiltered positions exceed the reach"
+                width <= WINDOW && bytes.len() - first <= WINDOW,
+                "the unfiltered positions exceed the window"
             );
             let mut candidates = u128::MAX >> (128 - width);
             candidates &=
@@ -303,6 +308,10 @@ impl Scan<'_> {
         }
     }
 }
+
+/// The bytes from a position on that the test of the last positions
+/// sees at once: a block and the next one.
+const WINDOW: usize = 128;
 
 /// The outcome of evaluating one position.
 enum Decision {
