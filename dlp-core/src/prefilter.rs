@@ -742,17 +742,11 @@ impl Triggers {
         debug_assert!(slots.iter().all(|&s| s < count));
         let block = haystack.get(at..).unwrap_or_default();
         if block.len() < 64 {
-            // A few bytes are looked up one by one. A longer short block
-            // is copied once into a full one for all the classes, and its
-            // padding bits are cleared.
-            if block.len() <= 16 {
+            // A short block is copied once into a full one for all the
+            // classes, and its padding bits are cleared.
+            if block.is_empty() {
                 for &slot in slots {
-                    let Some(class) = &self.classes[slot] else { continue };
                     masks[slot] = 0;
-                    for (i, &byte) in block.iter().enumerate() {
-                        let member = class.member[usize::from(byte)];
-                        masks[slot] |= u64::from(member) << i;
-                    }
                 }
                 return;
             }
