@@ -475,24 +475,35 @@ impl Test {
             >= self.min_count
     }
 
-    /// Returns the mask of the positions of a 128-byte window that may
-    /// pass the test, without the lead class: `class` has the trigger
-    /// bytes known to be there, `targets` those that may be (`class`
-    /// plus any missing bytes). A position needs a target within its
-    /// lookback and no trigger byte before its skip. With a body test,
-    /// it must start a run of body bytes as long as the shortest match.
-    /// Otherwise, when the group counts trigger bytes in clusters, it
-    /// must start a run of at least `min_count` targets once short gaps
-    /// are filled: the cluster at a match's start contains that many.
-    /// One run test rules out nearly as much as both, for half the
-    /// shifts. The exact distances and counts are left to
+    /// Returns the mask of the positions of `allowed` in a 128-byte window
+    /// that may pass the test, without the lead class: `class` has the
+    /// trigger bytes known to be there, `targets` those that may be
+    /// (`class` plus any missing bytes). A position needs a target
+    /// within its lookback and no trigger byte before its skip. With a
+    /// body test, it must start a run of body bytes as long as the
+    /// shortest match. Otherwise, when the group counts trigger bytes in
+    /// clusters, it must start a run of at least `min_count` targets
+    /// once short gaps are filled: the cluster at a match's start
+    /// contains that many. One run test rules out nearly as much as both,
+    /// for half the shifts, and it is skipped when no allowed position
+    /// is left. The exact distances and counts are left to
     /// [`Test::passes`] and [`Test::may_pass`].
     #[inline]
-    fn bulk(&self, class: u128, targets: u128, body: u128) -> u128 {
+    fn bulk(
+        &self,
+        class: u128,
+        targets: u128,
+        body: u128,
+        allowed: u128,
+    ) -> u128 {
         let mut ok =
             smear_back(targets >> self.skip, self.lookback - self.skip);
         for k in 0..self.skip {
             ok &= !(class >> k);
+        }
+        ok &= allowed;
+        if ok == 0 {
+            return 0;
         }
         if let Some((_, len)) = self.body {
             ok &= run_starts(body, len);
@@ -784,7 +795,8 @@ impl Triggers {
     /// Returns the positions of a block (bit i for its byte i) that may
     /// pass the test of some group: a cheaper test of all the positions
     /// at once, run before [`Triggers::passes`]. `block` and `after` are
-    /// the masks of the block and of the 64 bytes after it.
+    /// the masks of the block and of the 64 bytes after it, and only the
+    /// positions of `allowed` are considered.
     ///
     /// This is [`Triggers::may_pass_mask`] with every byte known and
     /// without the lead classes, which the block masks do not hold.
@@ -793,13 +805,15 @@ impl Triggers {
         &self,
         block: &BlockMasks,
         after: &BlockMasks,
+        allowed: u64,
     ) -> u64 {
         let mut reached = 0u64;
         for test in &self.tests {
             let class = window(block, after, test.class);
             if class != 0 {
                 let body = test.body_window(block, after);
-                reached |= test.bulk(class, class, body) as u64;
+                let allowed = u128::from(allowed);
+                reached |= test.bulk(class, class, body, allowed) as u64;
             }
         }
         reached
@@ -872,7 +886,7 @@ impl Triggers {
             let class = window(block, after, test.class) & !unknown;
             let targets = class | unknown;
             let body = test.body_window(block, after) | unknown;
-            let mut ok = test.bulk(class, targets, body);
+            let mut ok = test.bulk(class, targets, body, u128::MAX);
             if let Some(lead) = test.lead {
                 let lead = window(block, after, lead) & !unknown;
                 // The run of lead bytes at a position ends at the first

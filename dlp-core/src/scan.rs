@@ -211,14 +211,17 @@ impl Scan<'_> {
             let upcoming = &mut pair[side ^ 1];
             triggers.block_masks(bytes, block + 64, starts.as_mut(), upcoming);
             let (masks, after) = (&pair[side], &pair[side ^ 1]);
-            let mut candidates = triggers.reached(masks, after);
-            if candidates != 0 && boundary_only {
-                candidates &= !after_word(masks[WORD], bytes, block);
+            // Positions after a word byte, or past the end, cannot
+            // start a match.
+            let mut allowed = u64::MAX;
+            if boundary_only {
+                allowed = !after_word(masks[WORD], bytes, block);
             }
             let left = filtered_end - block;
             if left < 64 {
-                candidates &= (1u64 << left) - 1;
+                allowed &= (1u64 << left) - 1;
             }
+            let mut candidates = triggers.reached(masks, after, allowed);
             while candidates != 0 {
                 let off = candidates.trailing_zeros();
                 candidates &= candidates - 1;
