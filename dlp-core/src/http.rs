@@ -245,8 +245,12 @@ impl HttpTracker {
                     let rest = &data[i..];
                     let newline = memchr::memchr(b'\n', rest);
                     let line = &rest[..newline.unwrap_or(rest.len())];
-                    if self.line == Line::Empty && !may_name_a_field(line) {
-                        self.line = Line::Other;
+                    if self.line == Line::Empty {
+                        if !may_name_a_field(line) {
+                            self.line = Line::Other;
+                        } else if newline.is_some() {
+                            self.read_length_line(line);
+                        }
                     }
                     for &byte in line {
                         if self.line == Line::Other {
@@ -463,6 +467,36 @@ impl HttpTracker {
             }
             _ => Line::Other,
         };
+    }
+
+    /// Reads a whole `Content-Length` field line of the usual shape: the
+    /// name, a colon, spaces and one to 18 digits, with a carriage return
+    /// at most at its end. The length is applied as the end of the line
+    /// would apply it, and the line is marked [`Line::Other`] so that the
+    /// byte path skips it; any other line is left to the byte path.
+    fn read_length_line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let (name, rest) = line.split_at(line.len().min(CONTENT_LENGTH.len()));
+        if !name.eq_ignore_ascii_case(CONTENT_LENGTH) {
+            return;
+        }
+        let Some(value) = rest.strip_prefix(b":") else { return };
+        // No line feed is left, so these are the bytes the byte path
+        // skips before a value: spaces, tabs, form feeds and carriage
+        // returns.
+        let digits = value.trim_ascii_start();
+        let count = digits.len();
+        if count == 0
+            || count > usize::from(MAX_LENGTH_DIGITS)
+            || !digits.iter().all(u8::is_ascii_digit)
+        {
+            return;
+        }
+        self.length = digits
+            .iter()
+            .fold(0, |acc, &digit| acc * 10 + u64::from(digit - b'0'));
+        self.flags |= HAS_LENGTH;
+        self.line = Line::Other;
     }
 
     /// Starts reading the value of the field whose name ended in state
@@ -702,7 +736,8 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
 
     fn field_piece() -> impl Strategy<Value = &'static [u8]> {
         prop::sample::select(vec![
-            &b"Content-Length"[..],
+            &b"Content-Length: 1234"[..],
+            b"Content-Length",
             b"content-LENGTH",
             b"Content-Lengthy",
             b"Content-Lengt",
@@ -776,6 +811,7 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
             b"HTTP/1.",
             b"HTTP/2",
             b"Content-Length: 5\r\n",
+            b"Content-Length: 12\r\n",
             b"content-length:0\r\n",
             b"\tContent-Length: 2\r\n",
             b"Con\rtent-Length: 1\r\n",
@@ -787,6 +823,7 @@ HTTP/1.1 200 OK\r\nTransfer-Enc\roding: Chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\nGET 
             b"3\r\nabc\r\n",
             b"0\r\n\r\n",
             b"hello",
+            b"hello world!",
             b"C",
         ])
     }
