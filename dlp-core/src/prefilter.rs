@@ -140,6 +140,7 @@ struct ByteClass {
     ranges: Vec<(u8, u8)>,
     /// Lookup tables for a class of many ranges, when the CPU can use
     /// them: comparing against each range would cost more.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     nibbles: Option<Nibbles>,
 }
 
@@ -276,6 +277,7 @@ fn has_ssse3() -> bool {
 /// or four table lookups per 32 bytes and three instructions per class,
 /// rather than a comparison per range of each class.
 #[derive(Clone, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Shufti {
     /// The tables of categories 0 to 7, then 8 to 15.
     low: [[u8; 16]; 2],
@@ -1096,7 +1098,7 @@ impl Triggers {
             active.iter().filter(|&&slot| slot < BLOCK_CLASSES).count();
         let avx2 = has_avx2();
         let shufti = [&active[..block_active], &active[..]]
-            .map(|slots| Shufti::new(&classes, slots).filter(|_| avx2));
+            .map(|slots| avx2.then(|| Shufti::new(&classes, slots)).flatten());
         Triggers {
             classes,
             active,
@@ -2023,9 +2025,10 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{
-        has_avx2, low_bits, smear_back, BlockMasks, ByteClass, Shufti,
-        BLOCK_CLASSES, MAX_CLASSES,
+        has_avx2, low_bits, smear_back, BlockMasks, BLOCK_CLASSES, MAX_CLASSES,
     };
+    #[cfg(target_arch = "x86_64")]
+    use super::{ByteClass, Shufti};
 
     fn block_masks() -> impl Strategy<Value = BlockMasks> {
         // Sparse, dense and arbitrary masks per class.
@@ -2359,6 +2362,7 @@ value = '[0-9][a-z]{5}'
     }
 
     /// A class of up to three ranges of at most 48 bytes each.
+    #[cfg(target_arch = "x86_64")]
     fn ranges() -> impl Strategy<Value = Vec<(u8, u8)>> {
         prop::collection::vec(
             (any::<u8>(), 0u8..48)
@@ -2372,6 +2376,7 @@ value = '[0-9][a-z]{5}'
         /// a plan exists whenever the classes have at most five ranges in
         /// all (a range spans at most three rectangles).
         #[test]
+        #[cfg(target_arch = "x86_64")]
         fn shufti_masks_agree_with_scalar(
             classes in prop::collection::vec(ranges(), 1..=4),
             block in prop::collection::vec(any::<u8>(), 64),
@@ -2423,6 +2428,7 @@ value = '[0-9][a-z]{5}'
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn simd_mask_agrees_with_scalar() {
         let ranges = [(b'0', b'9'), (b'@', b'@'), (0xF0, 0xFF)];
         for hit in 0..=64 {
