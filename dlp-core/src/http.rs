@@ -247,6 +247,12 @@ impl HttpTracker {
                     let line = &rest[..newline.unwrap_or(rest.len())];
                     if self.line == Line::Empty {
                         if !may_name_a_field(line) {
+                            if let Some(newline) = newline {
+                                // The end of a line read no further
+                                // changes nothing.
+                                i += newline + 1;
+                                continue;
+                            }
                             self.line = Line::Other;
                         } else if newline.is_some() {
                             self.read_length_line(line);
