@@ -1821,19 +1821,33 @@ mod x86 {
             halves.map(lookup)
         };
         let narrow = categories(0);
-        let wide = if plan.wide { categories(1) } else { narrow };
         let zero = _mm256_setzero_si256();
-        for &(slot, [low, high]) in &plan.classes {
-            let (low, high) =
-                (_mm256_set1_epi8(low as i8), _mm256_set1_epi8(high as i8));
-            let [a, b] = [0, 1].map(|k| {
-                let hits = _mm256_or_si256(
-                    _mm256_and_si256(narrow[k], low),
-                    _mm256_and_si256(wide[k], high),
-                );
-                !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32)
-            });
-            masks[slot] = u64::from(a) | u64::from(b) << 32;
+        // A byte is in a class unless its categories and the class's
+        // have no bit in common.
+        let outside = |hits: __m256i| {
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32
+        };
+        if plan.wide {
+            let wide = categories(1);
+            for &(slot, [low, high]) in &plan.classes {
+                let low = _mm256_set1_epi8(low as i8);
+                let high = _mm256_set1_epi8(high as i8);
+                let hits = |k: usize| {
+                    _mm256_or_si256(
+                        _mm256_and_si256(narrow[k], low),
+                        _mm256_and_si256(wide[k], high),
+                    )
+                };
+                let (a, b) = (outside(hits(0)), outside(hits(1)));
+                masks[slot] = !(u64::from(a) | u64::from(b) << 32);
+            }
+        } else {
+            for &(slot, [low, _]) in &plan.classes {
+                let low = _mm256_set1_epi8(low as i8);
+                let a = outside(_mm256_and_si256(narrow[0], low));
+                let b = outside(_mm256_and_si256(narrow[1], low));
+                masks[slot] = !(u64::from(a) | u64::from(b) << 32);
+            }
         }
     }
 
