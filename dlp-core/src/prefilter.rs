@@ -862,7 +862,9 @@ impl Triggers {
     /// byte i) that [`Triggers::may_pass`] may accept when only its first
     /// `known` bytes are at hand: a cheaper test of all the positions at
     /// once, run first. `block` and `after` come from
-    /// [`Triggers::all_masks`].
+    /// [`Triggers::all_masks`]. Only the first 64 positions are tested:
+    /// the test bytes of a later one may lie past the window, so it is
+    /// always in the mask.
     ///
     /// Per group, a position needs a trigger byte or a missing byte within
     /// its lookback, and no trigger byte before its skip. When the group
@@ -879,11 +881,7 @@ impl Triggers {
         known: usize,
     ) -> u128 {
         let unknown = !low_bits(known);
-        // The test of a position from bit 64 on may look past the
-        // window. When those bytes are known, the position passes here
-        // and `may_pass` decides. The scan's last positions have at most
-        // 65 bytes at hand, so this does not happen there.
-        let mut pass = if known >= 128 { !low_bits(64) } else { 0 };
+        let mut pass = !low_bits(64);
         for test in &self.tests {
             let class = window(block, after, test.class) & !unknown;
             let targets = class | unknown;

@@ -241,43 +241,54 @@ impl Scan<'_> {
             block += 64;
         }
         // Near the end of the bytes in early mode, a position is skipped
-        // only if its test fails whatever bytes come next.
-        let first = next.max(filtered_end);
+        // only if its test fails whatever bytes come next. The positions
+        // are tested 64 at a time, so that each one's test bytes fit in
+        // the 128-byte window of its masks.
         let mut stop = range.end;
-        if first < range.end {
-            let masks = triggers.all_masks(bytes, first, starts.as_mut());
-            let after = triggers.all_masks(bytes, first + 64, starts.as_mut());
-            let width = range.end - first;
+        let mut chunk = next.max(filtered_end);
+        if chunk < range.end {
             debug_assert!(
-                width <= WINDOW && bytes.len() - first <= WINDOW,
+                bytes.len() - chunk <= WINDOW,
                 "the unfiltered positions exceed the window"
             );
-            let mut candidates = u128::MAX >> (128 - width);
-            candidates &=
-                triggers.may_pass_mask(&masks, &after, bytes.len() - first);
-            if boundary_only {
-                let words = u128::from(after_word(masks[WORD], bytes, first))
-                    | u128::from(masks[WORD] >> 63 | after[WORD] << 1) << 64;
-                candidates &= !words;
-            }
-            let mut next = first;
-            while candidates != 0 {
-                let off = candidates.trailing_zeros();
-                candidates &= candidates - 1;
-                let p = first + off as usize;
-                if p < next
-                    || !inner.may_start(bytes, p)
-                    || !triggers.may_pass(&masks, &after, off, bytes.len() - p)
-                {
-                    continue;
+            let mut masks = triggers.all_masks(bytes, chunk, starts.as_mut());
+            let mut next = chunk;
+            'chunks: while chunk < range.end {
+                let after =
+                    triggers.all_masks(bytes, chunk + 64, starts.as_mut());
+                let width = (range.end - chunk).min(64);
+                let known = bytes.len() - chunk;
+                let mut candidates =
+                    triggers.may_pass_mask(&masks, &after, known) as u64
+                        & (u64::MAX >> (64 - width));
+                if boundary_only {
+                    candidates &= !after_word(masks[WORD], bytes, chunk);
                 }
-                match self.decide(cache, p, state, emit)? {
-                    Decision::Next(end) => next = end,
-                    Decision::Stop => {
-                        stop = p;
-                        break;
+                while candidates != 0 {
+                    let off = candidates.trailing_zeros();
+                    candidates &= candidates - 1;
+                    let p = chunk + off as usize;
+                    if p < next
+                        || !inner.may_start(bytes, p)
+                        || !triggers.may_pass(
+                            &masks,
+                            &after,
+                            off,
+                            bytes.len() - p,
+                        )
+                    {
+                        continue;
+                    }
+                    match self.decide(cache, p, state, emit)? {
+                        Decision::Next(end) => next = end,
+                        Decision::Stop => {
+                            stop = p;
+                            break 'chunks;
+                        }
                     }
                 }
+                masks = after;
+                chunk += 64;
             }
         }
         state.prune(self.base + stop as u64);
@@ -312,8 +323,9 @@ impl Scan<'_> {
     }
 }
 
-/// The bytes from a position on that the test of the last positions
-/// sees at once: a block and the next one.
+/// The most bytes from the first undecided position on that the test
+/// of the last positions takes at once: two blocks, tested 64 positions
+/// at a time.
 const WINDOW: usize = 128;
 
 /// The outcome of evaluating one position.

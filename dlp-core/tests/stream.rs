@@ -518,3 +518,29 @@ HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"status\": \"stored\", \"n\": 7}"
         assert_eq!(found, 3, "fragments of {size}");
     }
 }
+
+/// A value at every offset of a haystack fed in fragments of every size
+/// up to the small-fragment limit: the last positions of each call see
+/// bytes up to the end of their 128-byte test window, where a value cut
+/// by the fragment end must still wait for its missing bytes.
+#[test]
+fn value_near_the_end_of_small_fragments() {
+    let engine = Engine::builtin();
+    for value in [&b"4111 1111 1111 1111"[..], b"2 84 12 2A 004 123 70"] {
+        for offset in 0..200 {
+            let mut haystack = b"x ".repeat(offset / 2 + 1);
+            haystack.truncate(offset);
+            haystack.push(b' ');
+            haystack.extend_from_slice(value);
+            haystack.extend_from_slice(b" end");
+            let block = engine.scan(&haystack);
+            assert_eq!(block.len(), 1, "offset {offset}");
+            for size in 1..=256 {
+                let cuts: Vec<usize> =
+                    (size..haystack.len()).step_by(size).collect();
+                let streamed = stream_matches(&engine, &haystack, &cuts);
+                assert_eq!(streamed, block, "offset {offset}, size {size}");
+            }
+        }
+    }
+}
