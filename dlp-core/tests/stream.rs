@@ -525,8 +525,21 @@ HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"status\": \"stored\", \"n\": 7}"
 /// by the fragment end must still wait for its missing bytes.
 #[test]
 fn value_near_the_end_of_small_fragments() {
-    let engine = Engine::builtin();
-    for value in [&b"4111 1111 1111 1111"[..], b"2 84 12 2A 004 123 70"] {
+    let digits = Engine::from_toml(
+        "[[sensor]]\nname = \"account\"\n[[sensor.rule]]\nname = \"id\"\n\
+         [[sensor.rule.pattern]]\nvalue = '[0-9]{12}'\n",
+        "account.toml",
+    )
+    .unwrap();
+    let cases = [
+        (Engine::builtin(), &b"4111 1111 1111 1111"[..]),
+        (Engine::builtin(), b"2 84 12 2A 004 123 70"),
+        (Engine::builtin(), b"536 22 8451"),
+        (Engine::builtin(), b"FR14 2004 1010 0505 0001 3M02 606"),
+        (digits, b"123456789012"),
+    ];
+    for (engine, value) in &cases {
+        let shown = String::from_utf8_lossy(value);
         for offset in 0..200 {
             let mut haystack = b"x ".repeat(offset / 2 + 1);
             haystack.truncate(offset);
@@ -534,12 +547,19 @@ fn value_near_the_end_of_small_fragments() {
             haystack.extend_from_slice(value);
             haystack.extend_from_slice(b" end");
             let block = engine.scan(&haystack);
-            assert_eq!(block.len(), 1, "offset {offset}");
+            assert_eq!(block.len(), 1, "{shown} at {offset}");
             for size in 1..=256 {
                 let cuts: Vec<usize> =
                     (size..haystack.len()).step_by(size).collect();
-                let streamed = stream_matches(&engine, &haystack, &cuts);
-                assert_eq!(streamed, block, "offset {offset}, size {size}");
+                let streamed = stream_matches(engine, &haystack, &cuts);
+                assert_eq!(
+                    streamed, block,
+                    "{shown} at {offset}, size {size}"
+                );
+            }
+            for cut in offset..=offset + value.len() {
+                let streamed = stream_matches(engine, &haystack, &[cut]);
+                assert_eq!(streamed, block, "{shown} at {offset}, cut {cut}");
             }
         }
     }
