@@ -478,8 +478,8 @@ impl HttpTracker {
     /// Reads a whole `Content-Length` field line of the usual shape: the
     /// name, a colon, spaces and one to 18 digits, with a carriage return
     /// at most at its end. The length is applied as the end of the line
-    /// would apply it, and the line is marked [`Line::Other`] so that the
-    /// byte path skips it; any other line is left to the byte path.
+    /// would apply it. The line is then marked [`Line::Other`], so the
+    /// byte path skips it. Any other line is left to the byte path.
     fn read_length_line(&mut self, line: &[u8]) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let (name, rest) = line.split_at(line.len().min(CONTENT_LENGTH.len()));

@@ -2373,7 +2373,7 @@ value = '[0-9][a-z]{5}'
         }
     }
 
-    /// A class of up to three ranges of at most 48 bytes each.
+    /// Generates a class of up to three ranges of at most 48 bytes each.
     #[cfg(target_arch = "x86_64")]
     fn ranges() -> impl Strategy<Value = Vec<(u8, u8)>> {
         prop::collection::vec(
@@ -2384,9 +2384,9 @@ value = '[0-9][a-z]{5}'
     }
 
     proptest! {
-        /// The shared nibble lookups give every class its exact mask, and
-        /// a plan exists whenever the classes have at most five ranges in
-        /// all (a range spans at most three rectangles).
+        /// Checks that the shared nibble lookups give every class its exact
+        /// mask, and that a plan exists whenever the classes have at most
+        /// five ranges in all (a range spans at most three rectangles).
         #[test]
         #[cfg(target_arch = "x86_64")]
         fn shufti_masks_agree_with_scalar(

@@ -323,9 +323,9 @@ impl Scan<'_> {
     }
 }
 
-/// The most bytes from the first undecided position on that the test
-/// of the last positions takes at once: two blocks, tested 64 positions
-/// at a time.
+/// The maximum number of bytes from the first undecided position on
+/// that the test of the last positions takes at once: two blocks, tested
+/// 64 positions at a time.
 const WINDOW: usize = 128;
 
 /// The outcome of evaluating one position.

@@ -519,9 +519,9 @@ HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"status\": \"stored\", \"n\": 7}"
     }
 }
 
-/// A value at every offset of a haystack fed in fragments of every size
-/// up to the small-fragment limit: the last positions of each call see
-/// bytes up to the end of their 128-byte test window, where a value cut
+/// Feeds a value at every offset of a haystack in fragments of every size
+/// up to the small-fragment limit. The last positions of each call see
+/// bytes up to the end of their 128-byte test window. There, a value cut
 /// by the fragment end must still wait for its missing bytes.
 #[test]
 fn value_near_the_end_of_small_fragments() {
@@ -539,7 +539,7 @@ fn value_near_the_end_of_small_fragments() {
         (digits, b"123456789012"),
     ];
     for (engine, value) in &cases {
-        let shown = String::from_utf8_lossy(value);
+        let label = String::from_utf8_lossy(value);
         for offset in 0..200 {
             let mut haystack = b"x ".repeat(offset / 2 + 1);
             haystack.truncate(offset);
@@ -547,19 +547,19 @@ fn value_near_the_end_of_small_fragments() {
             haystack.extend_from_slice(value);
             haystack.extend_from_slice(b" end");
             let block = engine.scan(&haystack);
-            assert_eq!(block.len(), 1, "{shown} at {offset}");
+            assert_eq!(block.len(), 1, "{label} at {offset}");
             for size in 1..=256 {
                 let cuts: Vec<usize> =
                     (size..haystack.len()).step_by(size).collect();
                 let streamed = stream_matches(engine, &haystack, &cuts);
                 assert_eq!(
                     streamed, block,
-                    "{shown} at {offset}, size {size}"
+                    "{label} at {offset}, size {size}"
                 );
             }
             for cut in offset..=offset + value.len() {
                 let streamed = stream_matches(engine, &haystack, &[cut]);
-                assert_eq!(streamed, block, "{shown} at {offset}, cut {cut}");
+                assert_eq!(streamed, block, "{label} at {offset}, cut {cut}");
             }
         }
     }
