@@ -563,6 +563,49 @@ impl Test {
     }
 }
 
+/// Returns the positions of a 128-byte window whose run of `lead` bytes
+/// may end at a byte of `targets` within the lookback of `test`: the
+/// first byte after the run must be a trigger byte or a missing one.
+/// `class` holds the trigger bytes at hand, and the first `known` bytes
+/// are at hand.
+#[inline]
+fn lead_run_ends(
+    lead: u128,
+    targets: u128,
+    class: u128,
+    known: usize,
+    test: &Test,
+) -> u128 {
+    let good = !lead & targets;
+    if test.lookback <= MAX_BODY_LOOKBACK {
+        // A short lookback: each length of run is tried. `run` marks
+        // the positions followed by `length` lead bytes.
+        let mut run = u128::MAX;
+        let mut ends = 0;
+        for length in 0..=test.lookback {
+            ends |= run & (good >> length);
+            run &= lead >> length;
+        }
+        ends
+    } else if class == 0 {
+        // No trigger byte at hand: only the run of lead bytes that
+        // reaches the missing bytes can end well.
+        let last_run = match known {
+            0 => 0,
+            _ => (lead << (128 - known)).leading_ones() as usize,
+        };
+        !low_bits(known - last_run)
+    } else {
+        // Bit-reversed, an addition carries from the byte before a good
+        // end through the run.
+        let good = good.reverse_bits();
+        let lead = lead.reverse_bits();
+        let seeds = (good << 1) & lead;
+        let runs = (lead.wrapping_add(seeds) ^ lead) & lead;
+        (good | runs).reverse_bits()
+    }
+}
+
 /// Counts the set bits of a count mask, which lies within the low 64 bits
 /// since a span is at most [`MAX_SPAN`] bytes.
 #[inline]
@@ -889,15 +932,7 @@ impl Triggers {
             let mut ok = test.bulk(class, targets, body, u128::MAX);
             if let Some(lead) = test.lead {
                 let lead = window(block, after, lead) & !unknown;
-                // The run of lead bytes at a position ends at the first
-                // other byte, which must be a target. Bit-reversed, an
-                // addition carries from the byte before a good end through
-                // the run.
-                let good = (!lead & targets).reverse_bits();
-                let lead = lead.reverse_bits();
-                let seeds = (good << 1) & lead;
-                let runs = (lead.wrapping_add(seeds) ^ lead) & lead;
-                ok &= (good | runs).reverse_bits();
+                ok &= lead_run_ends(lead, targets, class, known, test);
             }
             pass |= ok;
         }
