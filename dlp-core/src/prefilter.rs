@@ -270,7 +270,7 @@ fn has_ssse3() -> bool {
 /// Each class is a union of rectangles: a set of high nibbles times a set
 /// of low nibbles (the digits are high nibble 3 times low nibbles 0 to
 /// 9). The rectangles of all the classes, deduplicated, become category
-/// bits: bit b of `low[n]` is set when rectangle b holds low nibble n,
+/// bits: bit b of `low[n]` is set when rectangle b contains low nibble n,
 /// and likewise for `high`. Looking up both nibbles of a byte and taking
 /// the AND gives its categories, and a class is a mask of categories. With
 /// at most sixteen rectangles, a block's masks for every class take two
@@ -566,7 +566,7 @@ impl Test {
 /// Returns the positions of a 128-byte window whose run of `lead` bytes
 /// may end at a byte of `targets` within the lookback of `test`: the
 /// first byte after the run must be a trigger byte or a missing one.
-/// `class` holds the trigger bytes at hand, and the first `known` bytes
+/// `class` contains the trigger bytes at hand, and the first `known` bytes
 /// are at hand.
 #[inline]
 fn lead_run_ends(
@@ -1096,9 +1096,9 @@ impl Triggers {
             let body = ByteClass::new(group.body);
             // A group that counts trigger bytes gets a body test only
             // for the digits. Traffic is full of digit clusters (dates,
-            // prices, addresses) that other bytes break up, while a count
-            // of rare-class bytes already rules out nearly every position
-            // and the body mask would cost more than it saves.
+            // prices, addresses) that other bytes break up. A count of
+            // rare-class bytes already rules out nearly every position,
+            // so there the body mask would cost more than it saves.
             let body = (group.body_len >= 2
                 && (group.min_count <= 1 || group.class == DIGITS)
                 && group.lookback <= MAX_BODY_LOOKBACK
@@ -1834,6 +1834,7 @@ mod x86 {
                 _mm256_loadu_si256(ptr.add(32).cast::<__m256i>()),
             ]
         };
+
         // The shuffles look up each 16-byte lane on its own, so both
         // lanes get the tables.
         let table = |t: &[u8; 16]| {
@@ -1854,6 +1855,7 @@ mod x86 {
             halves.map(lookup)
         };
         let narrow = categories(0);
+
         let zero = _mm256_setzero_si256();
         // A byte is in a class unless its categories and the class's
         // have no bit in common.
@@ -2237,7 +2239,7 @@ value = '[0-9][a-z]{5}'
     /// digit clusters of ordinary traffic that other bytes break up are
     /// ruled out, while values with separators pass.
     #[test]
-    fn digit_count_stays_in_the_body_run() {
+    fn digit_count_stays_in_body_run() {
         for value in [
             &b"2 55 08 14 168 025 38 "[..],
             b"2 84 12 2A\r\n004 123 70",
@@ -2245,10 +2247,10 @@ value = '[0-9][a-z]{5}'
             b"5555.5555.5555.4444",
             b"FR14 2004 1010 0505 0001 3M02 606",
         ] {
-            let shown = String::from_utf8_lossy(value);
-            assert!(builtin_passes(value), "{shown} was ruled out");
+            let label = String::from_utf8_lossy(value);
+            assert!(builtin_passes(value), "{label} was ruled out");
         }
-        // Digit clusters whose run of digits and separators holds eight
+        // Digit clusters whose run of digits and separators contains eight
         // digits or fewer, and letters before digits whose run of
         // letters, digits and spaces is shorter than an IBAN.
         for traffic in [
@@ -2257,8 +2259,8 @@ value = '[0-9][a-z]{5}'
             b"203.0.113.4, 10.155.11.2",
             b"GA1.2.622,12345678",
         ] {
-            let shown = String::from_utf8_lossy(traffic);
-            assert!(!builtin_passes(traffic), "{shown} passed");
+            let label = String::from_utf8_lossy(traffic);
+            assert!(!builtin_passes(traffic), "{label} passed");
         }
     }
 

@@ -524,7 +524,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"status\": \"stored\", \"n\": 7}"
 /// bytes up to the end of their 128-byte test window. There, a value cut
 /// by the fragment end must still wait for its missing bytes.
 #[test]
-fn value_near_the_end_of_small_fragments() {
+fn value_near_small_fragment_end() {
     let digits = Engine::from_toml(
         "[[sensor]]\nname = \"account\"\n[[sensor.rule]]\nname = \"id\"\n\
          [[sensor.rule.pattern]]\nvalue = '[0-9]{12}'\n",
