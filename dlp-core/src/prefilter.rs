@@ -30,7 +30,9 @@
 //! is skipped only if its test fails whatever they turn out to be; there
 //! the lead class helps too: a match's first byte of C ends the run of
 //! lead bytes at its start, so a run that ends on another byte rules the
-//! position out.
+//! position out. A position that passes only because its first trigger
+//! byte may still arrive (a word at the end, before a possible `@`) waits
+//! for more bytes without running the automaton.
 //!
 //! Custom sensors add three kinds of trigger. A pattern with a **required
 //! literal** of three bytes or more (`ghp_`, `(?i)confidential`) is found
@@ -373,6 +375,20 @@ struct Group {
     body_len: usize,
 }
 
+/// What [`Triggers::may_pass`] says of a position whose test bytes are
+/// not all at hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// No match can start there, whatever the missing bytes are.
+    Fail,
+    /// A match may start there, and the automaton may decide it now.
+    Pass,
+    /// A match may start there, but only with a trigger byte that is
+    /// still missing, so the automaton cannot confirm it before more
+    /// bytes arrive: the position waits for them.
+    Wait,
+}
+
 /// A group's test as bit masks over the bytes from a position on.
 #[derive(Clone, Copy, Debug)]
 struct Test {
@@ -428,26 +444,28 @@ impl Test {
     /// when the group has one. The bytes before a match's first trigger
     /// byte are all lead bytes, so that trigger byte ends the run of lead
     /// bytes at the position.
-    #[inline]
+    #[inline(always)]
     fn may_pass(
         &self,
         ahead: u128,
         known: usize,
         lead: Option<u128>,
         body: Option<u128>,
-    ) -> bool {
+    ) -> Verdict {
         let unknown = !low_bits(known);
         let ahead = ahead & !unknown;
         if ahead & self.clear != 0 || (ahead | unknown) & self.some == 0 {
-            return false;
+            return Verdict::Fail;
         }
+        let pass =
+            if ahead & self.some == 0 { Verdict::Wait } else { Verdict::Pass };
         // A match lies in the run of body bytes at the position, so
         // trigger bytes past that run do not count.
         let mut within = u128::MAX;
         if let (Some(body), Some((_, len))) = (body, self.body) {
             let body = body | unknown;
             if body & low_bits(len) != low_bits(len) {
-                return false;
+                return Verdict::Fail;
             }
             within = run_at(body);
         }
@@ -461,20 +479,25 @@ impl Test {
                     && (ahead >> run) & 1 == 1
             };
             if !trigger_ends_run {
-                return false;
+                return Verdict::Fail;
             }
         }
         if self.min_count == 0 {
-            return true;
+            return pass;
         }
         // Unknown bytes may be trigger bytes and bridge gaps.
         let cluster = match self.gap {
             Some(gap) => cluster(((ahead | unknown) & within) as u64, gap),
             None => u128::MAX,
         } & within;
-        count64(ahead & self.count & cluster)
+        if count64(ahead & self.count & cluster)
             + count64(unknown & self.count & cluster)
             >= self.min_count
+        {
+            pass
+        } else {
+            Verdict::Fail
+        }
     }
 
     /// Returns the mask of the positions of `allowed` in a 128-byte window
@@ -490,7 +513,7 @@ impl Test {
     /// for half the shifts, and it is skipped when no allowed position
     /// is left. The exact distances and counts are left to
     /// [`Test::passes`] and [`Test::may_pass`].
-    #[inline]
+    #[inline(always)]
     fn bulk(
         &self,
         class: u128,
@@ -498,8 +521,10 @@ impl Test {
         body: u128,
         allowed: u128,
     ) -> u128 {
-        let mut ok =
-            smear_back(targets >> self.skip, self.lookback - self.skip);
+        let mut ok = smear_back(
+            shr_fill(targets, self.skip),
+            self.lookback - self.skip,
+        );
         for k in 0..self.skip {
             ok &= !(class >> k);
         }
@@ -583,7 +608,7 @@ fn lead_run_ends(
         let mut run = u128::MAX;
         let mut ends = 0;
         for length in 0..=test.lookback {
-            ends |= run & (good >> length);
+            ends |= run & shr_fill(good, length);
             run &= lead >> length;
         }
         ends
@@ -627,7 +652,8 @@ fn cluster(mask: u64, gap: usize) -> u128 {
 /// bits of `mask` (a morphological closing). Each set bit is spread `gap`
 /// places up, then only the bits whose next `gap` bits are all set are
 /// kept, which fills the short gaps only. Both steps double their reach
-/// at each shift, as in [`smear_back`].
+/// at each shift, as in [`smear_back`]. When bit 127 of the spread mask
+/// is set, the bits past the top count as set.
 #[inline]
 fn closing(mask: u128, gap: usize) -> u128 {
     let mut spread = mask;
@@ -643,17 +669,18 @@ fn closing(mask: u128, gap: usize) -> u128 {
 }
 
 /// Returns the mask whose bit i is set when bits `i..i + len` of `mask`
-/// are all set.
+/// are all set, where the bits past the top copy bit 127 (see
+/// [`shr_fill`]).
 #[inline]
 fn run_starts(mask: u128, len: usize) -> u128 {
     let mut acc = mask;
     let mut width = 1;
     while width * 2 <= len {
-        acc &= acc >> width;
+        acc &= shr_fill(acc, width);
         width *= 2;
     }
     if width < len {
-        acc &= acc >> (len - width);
+        acc &= shr_fill(acc, len - width);
     }
     acc
 }
@@ -662,6 +689,18 @@ fn run_starts(mask: u128, len: usize) -> u128 {
 #[inline]
 fn run_at(mask: u128) -> u128 {
     low_bits((!mask).trailing_zeros() as usize)
+}
+
+/// Shifts `mask` right by `n` bits, copying bit 127 into the bits
+/// shifted in. In a window whose last byte is missing, a missing byte is
+/// counted as a trigger or body byte, and the bytes past the window are
+/// missing too: with this shift the masks of [`Test::bulk`] hold for
+/// every position of the window, not only the first 64. For a position
+/// in the first 64 the copied bits never matter, since a test looks at
+/// most 64 bytes ahead.
+#[inline]
+fn shr_fill(mask: u128, n: usize) -> u128 {
+    ((mask as i128) >> n) as u128
 }
 
 /// Returns a mask of the `n` lowest bits.
@@ -675,17 +714,18 @@ fn low_bits(n: usize) -> u128 {
 }
 
 /// Returns the mask whose bit i is set when some bit of `window` in
-/// `i..=i + lookback` is.
+/// `i..=i + lookback` is, where the bits past the top copy bit 127 (see
+/// [`shr_fill`]).
 #[inline]
 fn smear_back(window: u128, lookback: usize) -> u128 {
     let mut acc = window;
     let mut width = 1;
     while width * 2 <= lookback + 1 {
-        acc |= acc >> width;
+        acc |= shr_fill(acc, width);
         width *= 2;
     }
     if width < lookback + 1 {
-        acc |= acc >> (lookback + 1 - width);
+        acc |= shr_fill(acc, lookback + 1 - width);
     }
     acc
 }
@@ -881,9 +921,13 @@ impl Triggers {
     }
 
     /// Like [`Triggers::passes`] when only the first `known` bytes from the
-    /// position on are at hand: returns `false` only if no group can pass
-    /// whatever the missing bytes turn out to be. `block` and `after` come
-    /// from [`Triggers::all_masks`], and the test also uses lead classes.
+    /// position on are at hand: returns [`Verdict::Fail`] only if no group
+    /// can pass whatever the missing bytes turn out to be, and
+    /// [`Verdict::Wait`] if every group that may pass still needs its
+    /// first trigger byte. `block` and `after` come from
+    /// [`Triggers::all_masks`], and the test also uses lead classes.
+    /// `off` is any position of the 128-byte window for which
+    /// `off + known` is at most 128.
     #[inline]
     pub(crate) fn may_pass(
         &self,
@@ -891,23 +935,31 @@ impl Triggers {
         after: &BlockMasks,
         off: u32,
         known: usize,
-    ) -> bool {
-        self.tests.iter().any(|test| {
+    ) -> Verdict {
+        let mut verdict = Verdict::Fail;
+        for test in &self.tests {
             let ahead = window(block, after, test.class) >> off;
             let lead = test.lead.map(|lead| window(block, after, lead) >> off);
             let body =
                 test.body.map(|(slot, _)| window(block, after, slot) >> off);
-            test.may_pass(ahead, known, lead, body)
-        })
+            match test.may_pass(ahead, known, lead, body) {
+                Verdict::Pass => return Verdict::Pass,
+                Verdict::Wait => verdict = Verdict::Wait,
+                Verdict::Fail => {}
+            }
+        }
+        verdict
     }
 
     /// Returns a mask of the positions of a 128-byte window (bit i for
     /// byte i) that [`Triggers::may_pass`] may accept when only its first
     /// `known` bytes are at hand: a cheaper test of all the positions at
     /// once, run first. `block` and `after` come from
-    /// [`Triggers::all_masks`]. Only the first 64 positions are tested:
-    /// the test bytes of a later one may lie past the window, so it is
-    /// always in the mask.
+    /// [`Triggers::all_masks`]. When the window holds every byte at hand
+    /// (`known` is less than 128), all its positions are tested: the
+    /// bytes past it are missing. Otherwise only the first 64 are, since
+    /// the test bytes of a later one may lie past the window, and the
+    /// others are always in the mask.
     ///
     /// Per group, a position needs a trigger byte or a missing byte within
     /// its lookback, and no trigger byte before its skip. When the group
@@ -924,7 +976,7 @@ impl Triggers {
         known: usize,
     ) -> u128 {
         let unknown = !low_bits(known);
-        let mut pass = !low_bits(64);
+        let mut pass = if known < 128 { 0 } else { !low_bits(64) };
         for test in &self.tests {
             let class = window(block, after, test.class) & !unknown;
             let targets = class | unknown;
@@ -2108,8 +2160,9 @@ mod tests {
             };
             let triggers = &engine.inner.triggers;
             let mask = triggers.may_pass_mask(&block, &after, known);
-            for off in 0..known.min(66) {
-                let alone = triggers.may_pass(&block, &after, off as u32, known - off);
+            for off in 0..known.min(128) {
+                let alone = triggers.may_pass(&block, &after, off as u32, known - off)
+                    != super::Verdict::Fail;
                 prop_assert!(
                     !alone || (mask >> off) & 1 == 1,
                     "position {} passes alone, not in the mask {:#x}", off, mask
@@ -2282,13 +2335,16 @@ value = '[0-9][a-z]{5}'
 
     proptest! {
         /// The closing keeps the set bits and fills the runs of at most
-        /// `gap` clear bits between two set bits. Bits above the top
-        /// count as clear, so the last `gap` bits are never kept.
+        /// `gap` clear bits between two set bits, up to the top when bit
+        /// 127 is set (the bits past it count as set). Otherwise the last
+        /// `gap` bits depend on the bits past the top and are not
+        /// compared.
         #[test]
         fn closing_fills_short_gaps(mask in any::<u128>(), gap in 0usize..=8) {
+            let top = mask >> 127 == 1;
             let set = |bit: &usize| (mask >> bit) & 1 == 1;
             let mut expected = 0u128;
-            for bit in 0..128 - gap {
+            for bit in 0..128 {
                 let below = (0..=bit).rev().find(set);
                 let above = (bit..128).find(set);
                 let filled = match (below, above) {
@@ -2299,7 +2355,8 @@ value = '[0-9][a-z]{5}'
                     expected |= 1 << bit;
                 }
             }
-            prop_assert_eq!(super::closing(mask, gap), expected);
+            let compared = if top { u128::MAX } else { u128::MAX >> gap };
+            prop_assert_eq!(super::closing(mask, gap) & compared, expected & compared);
         }
     }
 

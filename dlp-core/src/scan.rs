@@ -18,7 +18,7 @@ use regex_automata::hybrid::dfa::Cache;
 
 use crate::engine::{Inner, Match, NeedMore};
 use crate::http::HttpTracker;
-use crate::prefilter::WORD;
+use crate::prefilter::{Verdict, WORD};
 use crate::sensor::{Confidence, Context};
 
 /// The best validated span at one start position.
@@ -215,7 +215,8 @@ impl Scan<'_> {
             // start a match.
             let mut allowed = u64::MAX;
             if boundary_only {
-                allowed = !after_word(masks[WORD], bytes, block);
+                allowed =
+                    !after_word(u128::from(masks[WORD]), bytes, block) as u64;
             }
             let left = filtered_end - block;
             if left < 64 {
@@ -243,7 +244,8 @@ impl Scan<'_> {
         // Near the end of the bytes in early mode, a position is skipped
         // only if its test fails whatever bytes come next. The positions
         // are tested 64 at a time, so that each one's test bytes fit in
-        // the 128-byte window of its masks.
+        // the 128-byte window of its masks, or all at once when the
+        // window holds every byte left: the bytes past it are missing.
         let mut stop = range.end;
         let mut chunk = next.max(filtered_end);
         if chunk < range.end {
@@ -256,30 +258,36 @@ impl Scan<'_> {
             'chunks: while chunk < range.end {
                 let after =
                     triggers.all_masks(bytes, chunk + 64, starts.as_mut());
-                let width = (range.end - chunk).min(64);
                 let known = bytes.len() - chunk;
-                let mut candidates =
-                    triggers.may_pass_mask(&masks, &after, known) as u64
-                        & (u64::MAX >> (64 - width));
+                let step = if known < WINDOW { WINDOW } else { 64 };
+                let width = (range.end - chunk).min(step);
+                let mut candidates = triggers
+                    .may_pass_mask(&masks, &after, known)
+                    & (u128::MAX >> (128 - width));
                 if boundary_only {
-                    candidates &= !after_word(masks[WORD], bytes, chunk);
+                    let words = u128::from(masks[WORD])
+                        | u128::from(after[WORD]) << 64;
+                    candidates &= !after_word(words, bytes, chunk);
                 }
                 while candidates != 0 {
                     let off = candidates.trailing_zeros();
                     candidates &= candidates - 1;
                     let p = chunk + off as usize;
-                    if p < next
-                        || !inner.may_start(bytes, p)
-                        || !triggers.may_pass(
-                            &masks,
-                            &after,
-                            off,
-                            bytes.len() - p,
-                        )
-                    {
+                    if p < next || !inner.may_start(bytes, p) {
                         continue;
                     }
-                    match self.decide(cache, p, state, emit)? {
+                    let known = bytes.len() - p;
+                    let decision = match triggers
+                        .may_pass(&masks, &after, off, known)
+                    {
+                        Verdict::Fail => continue,
+                        // A match there needs bytes that are missing:
+                        // the automaton could at best rule it out early,
+                        // and usually runs into the end.
+                        Verdict::Wait => Decision::Stop,
+                        Verdict::Pass => self.decide(cache, p, state, emit)?,
+                    };
+                    match decision {
                         Decision::Next(end) => next = end,
                         Decision::Stop => {
                             stop = p;
@@ -287,8 +295,9 @@ impl Scan<'_> {
                         }
                     }
                 }
+                // With a whole window tested, `range.end` is reached.
                 masks = after;
-                chunk += 64;
+                chunk += width;
             }
         }
         state.prune(self.base + stop as u64);
@@ -336,15 +345,15 @@ enum Decision {
     Stop,
 }
 
-/// Returns the mask of the positions of `bytes[at..at + 64]` whose
-/// previous byte is a word byte (see [`crate::engine::is_word`]), given
-/// the mask of the word bytes there.
+/// Returns the mask of the positions of `bytes[at..]` (bit i for
+/// `bytes[at + i]`) whose previous byte is a word byte (see
+/// [`crate::engine::is_word`]), given the mask of the word bytes there.
 #[inline]
-fn after_word(words: u64, bytes: &[u8], at: usize) -> u64 {
+fn after_word(words: u128, bytes: &[u8], at: usize) -> u128 {
     let carry = bytes
         .get(at.wrapping_sub(1))
         .is_some_and(|&b| at > 0 && crate::engine::is_word(b));
-    (words << 1) | u64::from(carry)
+    (words << 1) | u128::from(carry)
 }
 
 #[cfg(test)]

@@ -536,6 +536,7 @@ fn value_near_small_fragment_end() {
         (Engine::builtin(), b"2 84 12 2A 004 123 70"),
         (Engine::builtin(), b"536 22 8451"),
         (Engine::builtin(), b"FR14 2004 1010 0505 0001 3M02 606"),
+        (Engine::builtin(), b"jane.doe@example.com"),
         (digits, b"123456789012"),
     ];
     for (engine, value) in &cases {
@@ -562,5 +563,41 @@ fn value_near_small_fragment_end() {
                 assert_eq!(streamed, block, "{label} at {offset}, cut {cut}");
             }
         }
+    }
+}
+
+/// An address is reported by the call that brings the byte after it,
+/// wherever it is cut: the positions before its `@` wait for it without
+/// holding the match back.
+#[test]
+fn address_reported_by_the_call_that_ends_it() {
+    let engine = Engine::builtin();
+    let haystack = b"mail to jane.doe@example.com, thanks";
+    let after = haystack.iter().position(|&b| b == b',').unwrap();
+    let mut cuts: Vec<Vec<usize>> =
+        (1..haystack.len()).map(|c| vec![c]).collect();
+    cuts.push((1..haystack.len()).collect());
+    for cuts in &cuts {
+        let mut stream = engine.stream();
+        let mut reported = Vec::new();
+        let mut from = 0;
+        for (call, &cut) in cuts.iter().chain([&haystack.len()]).enumerate() {
+            let piece = &haystack[from..cut];
+            stream
+                .feed(piece, |m| {
+                    reported.push((Some(call), m.span()));
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            from = cut;
+        }
+        stream
+            .finish(|m| {
+                reported.push((None, m.span()));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        let call = cuts.iter().take_while(|&&cut| cut <= after).count();
+        assert_eq!(reported, [(Some(call), 8..28)], "cuts {cuts:?}");
     }
 }
