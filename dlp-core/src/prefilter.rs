@@ -656,15 +656,7 @@ fn cluster(mask: u64, gap: usize) -> u128 {
 /// is set, the bits past the top count as set.
 #[inline]
 fn closing(mask: u128, gap: usize) -> u128 {
-    let mut spread = mask;
-    let mut width = 1;
-    while width * 2 <= gap + 1 {
-        spread |= spread << width;
-        width *= 2;
-    }
-    if width < gap + 1 {
-        spread |= spread << (gap + 1 - width);
-    }
+    let spread = doubling(mask, gap + 1, |acc, width| acc | acc << width);
     run_starts(spread, gap + 1)
 }
 
@@ -673,16 +665,7 @@ fn closing(mask: u128, gap: usize) -> u128 {
 /// [`shr_fill`]).
 #[inline]
 fn run_starts(mask: u128, len: usize) -> u128 {
-    let mut acc = mask;
-    let mut width = 1;
-    while width * 2 <= len {
-        acc &= shr_fill(acc, width);
-        width *= 2;
-    }
-    if width < len {
-        acc &= shr_fill(acc, len - width);
-    }
-    acc
+    doubling(mask, len, |acc, width| acc & shr_fill(acc, width))
 }
 
 /// Returns the mask of the run of set bits at bit 0 of `mask`.
@@ -718,14 +701,33 @@ fn low_bits(n: usize) -> u128 {
 /// [`shr_fill`]).
 #[inline]
 fn smear_back(window: u128, lookback: usize) -> u128 {
-    let mut acc = window;
+    doubling(window, lookback + 1, |acc, width| acc | shr_fill(acc, width))
+}
+
+/// Applies `step` to `mask` with widths that double from 1, then with
+/// the width that brings their sum to `len - 1`: when `step` combines a
+/// mask with itself shifted by the width, each bit of the result combines
+/// `len` neighbouring bits of `mask` in `log2(len)` steps. The doubling
+/// widths are constants, and a shift by a constant costs a few
+/// instructions less than one by a variable amount.
+#[inline(always)]
+fn doubling(
+    mask: u128,
+    len: usize,
+    step: impl Fn(u128, usize) -> u128,
+) -> u128 {
+    debug_assert!(len <= 128);
+    let mut acc = mask;
     let mut width = 1;
-    while width * 2 <= lookback + 1 {
-        acc |= shr_fill(acc, width);
-        width *= 2;
+    for constant in [1, 2, 4, 8, 16, 32] {
+        if constant * 2 > len {
+            break;
+        }
+        acc = step(acc, constant);
+        width = constant * 2;
     }
-    if width < lookback + 1 {
-        acc |= shr_fill(acc, lookback + 1 - width);
+    if width < len {
+        acc = step(acc, len - width);
     }
     acc
 }
