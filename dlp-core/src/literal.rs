@@ -620,15 +620,40 @@ impl Literals {
         haystack: &[u8],
         from: usize,
         to: usize,
+        found: impl FnMut(usize, usize),
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        self.find_with(haystack, from, to, avx2, found);
+    }
+
+    /// [`Literals::find`], with the AVX2 search only if `avx2` is set
+    /// (and the CPU has it), so that tests can run both searches.
+    fn find_with(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        avx2: bool,
         mut found: impl FnMut(usize, usize),
     ) {
         let to = to.min(haystack.len());
         let mut at = from;
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("ssse3") {
-            // SAFETY: SSSE3 is available.
-            at = unsafe { self.find_ssse3(haystack, from, to, &mut found) };
+        {
+            if avx2 && std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 is available.
+                at = unsafe { self.find_avx2(haystack, at, to, &mut found) };
+            }
+            if std::is_x86_feature_detected!("ssse3") {
+                // SAFETY: SSSE3 is available.
+                at = unsafe { self.find_ssse3(haystack, at, to, &mut found) };
+            }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = avx2;
         while at < to {
             let buckets = self.buckets_at(haystack, at);
             if buckets != 0 {
@@ -706,6 +731,84 @@ impl Literals {
                 }
             }
             at += 16;
+        }
+        at.min(to.max(from))
+    }
+
+    /// [`Literals::find_ssse3`] with 32 positions at a time, while 34
+    /// bytes are left.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn find_avx2(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        found: &mut impl FnMut(usize, usize),
+    ) -> usize {
+        use std::arch::x86_64::{
+            __m128i, __m256i, _mm256_and_si256, _mm256_broadcastsi128_si256,
+            _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+            _mm256_set1_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
+            _mm256_srli_epi16, _mm256_storeu_si256, _mm_loadu_si128,
+        };
+        // The shuffles look up each 16-byte lane on its own, so both
+        // lanes get the tables.
+        let table = |bytes: &[u8; 16]| {
+            // SAFETY: `bytes` is 16 bytes long.
+            let table =
+                unsafe { _mm_loadu_si128(bytes.as_ptr().cast::<__m128i>()) };
+            _mm256_broadcastsi128_si256(table)
+        };
+        let low =
+            [table(&self.low[0]), table(&self.low[1]), table(&self.low[2])];
+        let high =
+            [table(&self.high[0]), table(&self.high[1]), table(&self.high[2])];
+        let nibble = _mm256_set1_epi8(0x0f);
+        let mut at = from;
+        while at < to && at + 32 + FINGERPRINT - 1 <= haystack.len() {
+            let mut buckets = _mm256_set1_epi8(-1);
+            for k in 0..FINGERPRINT {
+                // SAFETY: the loop condition leaves 34 bytes from `at`.
+                let bytes = unsafe {
+                    _mm256_loadu_si256(
+                        haystack.as_ptr().add(at + k).cast::<__m256i>(),
+                    )
+                };
+                let lo = _mm256_and_si256(bytes, nibble);
+                let hi =
+                    _mm256_and_si256(_mm256_srli_epi16::<4>(bytes), nibble);
+                let accept = _mm256_and_si256(
+                    _mm256_shuffle_epi8(low[k], lo),
+                    _mm256_shuffle_epi8(high[k], hi),
+                );
+                buckets = _mm256_and_si256(buckets, accept);
+            }
+            let empty = _mm256_cmpeq_epi8(buckets, _mm256_setzero_si256());
+            let mut mask = !(_mm256_movemask_epi8(empty) as u32);
+            if mask != 0 {
+                if to - at < 32 {
+                    mask &= (1u32 << (to - at)) - 1;
+                }
+                let mut lanes = [0u8; 32];
+                // SAFETY: `lanes` is 32 bytes long.
+                unsafe {
+                    _mm256_storeu_si256(
+                        lanes.as_mut_ptr().cast::<__m256i>(),
+                        buckets,
+                    )
+                };
+                while mask != 0 {
+                    let lane = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    self.verify(haystack, at + lane, lanes[lane], found);
+                }
+            }
+            at += 32;
         }
         at.min(to.max(from))
     }
@@ -973,10 +1076,23 @@ mod tests {
                 })
                 .collect();
             let search = Literals::new(literals).unwrap();
-            let mut found = Vec::new();
-            search.find(&haystack, 0, haystack.len(), |at, index| found.push((at, index)));
-            found.sort_unstable();
-            prop_assert_eq!(found, naive(search.literals(), &haystack));
+            let expected = naive(search.literals(), &haystack);
+            let len = haystack.len();
+            for avx2 in [false, true] {
+                for (from, to) in [(0, len), (1, len), (17, len), (0, len * 2 / 3)] {
+                    let mut found = Vec::new();
+                    search.find_with(&haystack, from, to, avx2, |at, index| {
+                        found.push((at, index));
+                    });
+                    found.sort_unstable();
+                    let expected: Vec<_> = expected
+                        .iter()
+                        .copied()
+                        .filter(|&(at, _)| (from..to).contains(&at))
+                        .collect();
+                    prop_assert_eq!(found, expected, "avx2 {}, {}..{}", avx2, from, to);
+                }
+            }
 
             let mut cut = Vec::new();
             search.find_cut(&haystack, 0, |at, index| cut.push((at, index)));
