@@ -1079,7 +1079,8 @@ mod tests {
             let expected = naive(search.literals(), &haystack);
             let len = haystack.len();
             for avx2 in [false, true] {
-                for (from, to) in [(0, len), (1, len), (17, len), (0, len * 2 / 3)] {
+                let ranges = [(0, len), (1, len), (17, len), (0, len * 2 / 3)];
+                for (from, to) in ranges {
                     let mut found = Vec::new();
                     search.find_with(&haystack, from, to, avx2, |at, index| {
                         found.push((at, index));
@@ -1090,7 +1091,9 @@ mod tests {
                         .copied()
                         .filter(|&(at, _)| (from..to).contains(&at))
                         .collect();
-                    prop_assert_eq!(found, expected, "avx2 {}, {}..{}", avx2, from, to);
+                    prop_assert_eq!(
+                        found, expected, "avx2 {}, {}..{}", avx2, from, to
+                    );
                 }
             }
 

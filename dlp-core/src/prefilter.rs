@@ -375,8 +375,8 @@ struct Group {
     body_len: usize,
 }
 
-/// What [`Triggers::may_pass`] says of a position whose test bytes are
-/// not all at hand.
+/// The result of [`Triggers::may_pass`] for a position whose test bytes
+/// are not all at hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// No match can start there, whatever the missing bytes are.
@@ -677,10 +677,10 @@ fn run_at(mask: u128) -> u128 {
 /// Shifts `mask` right by `n` bits, copying bit 127 into the bits
 /// shifted in. In a window whose last byte is missing, a missing byte is
 /// counted as a trigger or body byte, and the bytes past the window are
-/// missing too: with this shift the masks of [`Test::bulk`] hold for
-/// every position of the window, not only the first 64. For a position
-/// in the first 64 the copied bits never matter, since a test looks at
-/// most 64 bytes ahead.
+/// missing too. With this shift, the masks of [`Test::bulk`] are right
+/// for every position of the window, not only the first 64. For a
+/// position in the first 64 the copied bits never matter, since a test
+/// looks at most 64 bytes ahead.
 #[inline]
 fn shr_fill(mask: u128, n: usize) -> u128 {
     ((mask as i128) >> n) as u128
@@ -705,11 +705,11 @@ fn smear_back(window: u128, lookback: usize) -> u128 {
 }
 
 /// Applies `step` to `mask` with widths that double from 1, then with
-/// the width that brings their sum to `len - 1`: when `step` combines a
-/// mask with itself shifted by the width, each bit of the result combines
-/// `len` neighbouring bits of `mask` in `log2(len)` steps. The doubling
-/// widths are constants, and a shift by a constant costs a few
-/// instructions less than one by a variable amount.
+/// the width that brings their sum to `len - 1`. When `step` combines a
+/// mask with itself shifted by the width, each bit of the result
+/// combines `len` neighbouring bits of `mask` in `log2(len)` steps. The
+/// doubling widths are constants, because a shift by a constant costs a
+/// few instructions less than one by a variable amount.
 #[inline(always)]
 fn doubling(
     mask: u128,
@@ -957,7 +957,7 @@ impl Triggers {
     /// byte i) that [`Triggers::may_pass`] may accept when only its first
     /// `known` bytes are at hand: a cheaper test of all the positions at
     /// once, run first. `block` and `after` come from
-    /// [`Triggers::all_masks`]. When the window holds every byte at hand
+    /// [`Triggers::all_masks`]. When the window contains every byte at hand
     /// (`known` is less than 128), all its positions are tested: the
     /// bytes past it are missing. Otherwise only the first 64 are, since
     /// the test bytes of a later one may lie past the window, and the
@@ -2163,8 +2163,9 @@ mod tests {
             let triggers = &engine.inner.triggers;
             let mask = triggers.may_pass_mask(&block, &after, known);
             for off in 0..known.min(128) {
-                let alone = triggers.may_pass(&block, &after, off as u32, known - off)
-                    != super::Verdict::Fail;
+                let verdict =
+                    triggers.may_pass(&block, &after, off as u32, known - off);
+                let alone = verdict != super::Verdict::Fail;
                 prop_assert!(
                     !alone || (mask >> off) & 1 == 1,
                     "position {} passes alone, not in the mask {:#x}", off, mask
@@ -2358,7 +2359,8 @@ value = '[0-9][a-z]{5}'
                 }
             }
             let compared = if top { u128::MAX } else { u128::MAX >> gap };
-            prop_assert_eq!(super::closing(mask, gap) & compared, expected & compared);
+            let closing = super::closing(mask, gap);
+            prop_assert_eq!(closing & compared, expected & compared);
         }
     }
 

@@ -245,7 +245,8 @@ impl Scan<'_> {
         // only if its test fails whatever bytes come next. The positions
         // are tested 64 at a time, so that each one's test bytes fit in
         // the 128-byte window of its masks, or all at once when the
-        // window holds every byte left: the bytes past it are missing.
+        // window contains every byte left, since the bytes past it are
+        // missing.
         let mut stop = range.end;
         let mut chunk = next.max(filtered_end);
         if chunk < range.end {
