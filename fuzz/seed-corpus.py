@@ -4,18 +4,22 @@
 Seeds come from the labelled cases (tests/cases/cases.jsonl), the built-in
 sensor definitions (sensors/*.toml), the sample capture
 (samples/exfil-http.pcap) and a few hand-written inputs. Each seed follows
-the input layout that its target's header comment describes. Existing
-corpus files are kept, so the script can run before every fuzzing session.
+the input layout that its target's header comment describes. The inputs of
+fuzz/corpus-archive/<target>.tar.gz, the minimized corpora of earlier long
+runs (see archive-corpus.sh), are added too. Existing corpus files are
+kept, so the script can run before every fuzzing session.
 """
 
 import hashlib
 import json
 import pathlib
 import struct
+import tarfile
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 CORPUS = FUZZ / "corpus"
+ARCHIVES = FUZZ / "corpus-archive"
 
 HTTP_SEEDS = [
     b"POST /submit?tck=12345678 HTTP/1.1\r\nX-Tck: 4321\r\nContent-Length: 40\r\n\r\n"
@@ -106,6 +110,22 @@ def c_abi_seeds(haystacks):
     write("c_abi", program)
 
 
+def archived_inputs():
+    """Add the inputs of each archived corpus to its target's corpus.
+
+    Only the contents of regular files are read; each is written under
+    the hash of its bytes, so no path from an archive is used.
+    """
+    for archive in sorted(ARCHIVES.glob("*.tar.gz")):
+        target = archive.name.removesuffix(".tar.gz")
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                data = tar.extractfile(member).read()
+                write(target, data)
+
+
 def main():
     inputs, values = case_inputs()
     haystacks = inputs + HTTP_SEEDS
@@ -116,6 +136,7 @@ def main():
         write("sensor_definitions", path.read_bytes())
     capture_seeds()
     c_abi_seeds(haystacks)
+    archived_inputs()
     for target in sorted(p.name for p in CORPUS.iterdir()):
         count = sum(1 for _ in (CORPUS / target).iterdir())
         print(f"seed: {target}: {count} files in {CORPUS / target}")
