@@ -629,8 +629,8 @@ impl Literals {
         self.find_with(haystack, from, to, avx2, found);
     }
 
-    /// [`Literals::find`], with the AVX2 search only if `avx2` is set
-    /// (and the CPU has it), so that tests can run both searches.
+    /// Runs [`Literals::find`], with the AVX2 search only if `avx2` is set
+    /// and the CPU has it, so that tests can run both searches.
     fn find_with(
         &self,
         haystack: &[u8],
@@ -735,8 +735,9 @@ impl Literals {
         at.min(to.max(from))
     }
 
-    /// [`Literals::find_ssse3`] with 32 positions at a time, while 34
-    /// bytes are left.
+    /// Runs the AVX2 part of [`Literals::find`]: tests 32 positions at a
+    /// time while 34 bytes are left, and returns the first position it
+    /// did not test.
     ///
     /// # Safety
     ///
