@@ -5,6 +5,8 @@
 //!   hardening_bench streams COUNT      COUNT streams alive at once, each
 //!                                      fed a cut NIR in three pieces
 //!   hardening_bench fragment MIB       one fragment of MIB mebibytes
+//!   hardening_bench pieces MIB         the same bytes in 64 KiB fragments,
+//!                                      made as they are fed
 //!   hardening_bench tiny COUNT         COUNT 1-byte fragments
 
 use std::ops::ControlFlow;
@@ -12,9 +14,11 @@ use std::time::Instant;
 
 use dlp_core::{Engine, Stream};
 
+/// Test values and a decoy, repeated: a candidate every few bytes.
+const UNIT: &[u8] = b"NIR 2 55 08 14 168 025 38, SSN 536-22-8451, card 5555 5555 5555 4444, 0.4242 ";
+
 fn traffic(len: usize) -> Vec<u8> {
-    let unit: &[u8] = b"NIR 2 55 08 14 168 025 38, SSN 536-22-8451, card 5555 5555 5555 4444, 0.4242 ";
-    unit.iter().copied().cycle().take(len).collect()
+    UNIT.iter().copied().cycle().take(len).collect()
 }
 
 fn main() {
@@ -22,7 +26,7 @@ fn main() {
     let (Some(mode), Some(count)) =
         (args.get(1), args.get(2).and_then(|c| c.parse::<usize>().ok()))
     else {
-        eprintln!("usage: hardening_bench streams|fragment|tiny COUNT");
+        eprintln!("usage: hardening_bench streams|fragment|pieces|tiny COUNT");
         std::process::exit(2);
     };
     let engine = Engine::builtin();
@@ -55,6 +59,19 @@ fn main() {
             stream.finish(&mut count_match).unwrap();
             state_bytes = stream.state_size();
         }
+        "pieces" => {
+            // The unit's length does not divide the piece size, so the
+            // cuts fall at every offset of the unit.
+            let mut bytes = UNIT.iter().copied().cycle();
+            let mut piece = vec![0u8; 64 << 10];
+            let mut stream = engine.stream();
+            for _ in 0..(count << 20) / piece.len() {
+                piece.fill_with(|| bytes.next().unwrap_or_default());
+                stream.feed(&piece, &mut count_match).unwrap();
+            }
+            stream.finish(&mut count_match).unwrap();
+            state_bytes = stream.state_size();
+        }
         "tiny" => {
             let haystack = traffic(count);
             let mut stream = engine.stream();
@@ -65,7 +82,7 @@ fn main() {
             stream.finish(&mut count_match).unwrap();
         }
         other => {
-            eprintln!("unknown mode '{other}'; use streams, fragment or tiny");
+            eprintln!("unknown mode '{other}'; use streams, fragment, pieces or tiny");
             std::process::exit(2);
         }
     }
