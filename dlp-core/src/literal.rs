@@ -711,11 +711,8 @@ impl Literals {
                 buckets = _mm_and_si128(buckets, accept);
             }
             let empty = _mm_cmpeq_epi8(buckets, _mm_setzero_si128());
-            let mut mask = !(_mm_movemask_epi8(empty) as u32) & 0xffff;
+            let mask = !(_mm_movemask_epi8(empty) as u32) & 0xffff;
             if mask != 0 {
-                if to - at < 16 {
-                    mask &= (1u32 << (to - at)) - 1;
-                }
                 let mut lanes = [0u8; 16];
                 // SAFETY: `lanes` is 16 bytes long.
                 unsafe {
@@ -724,11 +721,7 @@ impl Literals {
                         buckets,
                     )
                 };
-                while mask != 0 {
-                    let lane = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    self.verify(haystack, at + lane, lanes[lane], found);
-                }
+                self.verify_lanes(haystack, at, to, mask, &lanes, found);
             }
             at += 16;
         }
@@ -790,11 +783,8 @@ impl Literals {
                 buckets = _mm256_and_si256(buckets, accept);
             }
             let empty = _mm256_cmpeq_epi8(buckets, _mm256_setzero_si256());
-            let mut mask = !(_mm256_movemask_epi8(empty) as u32);
+            let mask = !(_mm256_movemask_epi8(empty) as u32);
             if mask != 0 {
-                if to - at < 32 {
-                    mask &= (1u32 << (to - at)) - 1;
-                }
                 let mut lanes = [0u8; 32];
                 // SAFETY: `lanes` is 32 bytes long.
                 unsafe {
@@ -803,15 +793,34 @@ impl Literals {
                         buckets,
                     )
                 };
-                while mask != 0 {
-                    let lane = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    self.verify(haystack, at + lane, lanes[lane], found);
-                }
+                self.verify_lanes(haystack, at, to, mask, &lanes, found);
             }
             at += 32;
         }
         at.min(to.max(from))
+    }
+
+    /// Compares the literals with the positions of `mask` (bit i for
+    /// `at + i`) that lie before `to`. `lanes[i]` contains the buckets of
+    /// position `at + i`. Each round of the SIMD search ends with this.
+    #[inline(always)]
+    fn verify_lanes(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        to: usize,
+        mut mask: u32,
+        lanes: &[u8],
+        found: &mut impl FnMut(usize, usize),
+    ) {
+        if to - at < lanes.len() {
+            mask &= (1u32 << (to - at)) - 1;
+        }
+        while mask != 0 {
+            let lane = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.verify(haystack, at + lane, lanes[lane], found);
+        }
     }
 
     /// Returns the buckets whose first three bytes may start at `at`.
