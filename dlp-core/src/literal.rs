@@ -803,6 +803,7 @@ impl Literals {
     /// Compares the literals with the positions of `mask` (bit i for
     /// `at + i`) that lie before `to`. `lanes[i]` contains the buckets of
     /// position `at + i`. Each round of the SIMD search ends with this.
+    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn verify_lanes(
         &self,
