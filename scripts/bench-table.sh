@@ -3,7 +3,7 @@
 # memchr, and Hyperscan when libhs is installed) for the generated
 # corpora. Arguments go to the bench-table binary; see --help.
 #
-#   scripts/bench-table.sh                # 64 MiB corpora, 5 runs each
+#   scripts/bench-table.sh                # 64 MiB corpora, 5 rounds
 #   scripts/bench-table.sh --size 8 --runs 3
 #
 # Hyperscan is included when /usr/include/hs/hs.h exists (Debian:

@@ -1,7 +1,9 @@
 //! Runs every engine on the same corpora in one process and prints a
 //! Markdown table: engine, mode, corpus, MB/s (10^6 bytes per second,
-//! median of several runs, one thread), ratio to dlp stream-1460 on that
-//! corpus, per-stream state size, and hit counts.
+//! median of several rounds, one thread), ratio to dlp stream-1460 on
+//! that corpus, per-stream state size, and hit counts. Within a round
+//! the engines take turns, and the notes give the headline ratios per
+//! round.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,8 +20,9 @@ usage: bench-table [--size MIB] [--runs N] [--slice-kib KIB] [--seed N]
                    [--fragments N,N,...]
 
 Generates the http, dense and custom50 corpora (MIB MiB each, default
-64), times each engine N times (default 5) and prints the median as a
-Markdown table. The 64-byte and 1-byte fragment rows scan the first KIB
+64), times every engine once per round for N rounds (default 5) and
+prints the medians as a Markdown table, with the per-round ratios of
+the headline in the notes. The 64-byte and 1-byte fragment rows scan the first KIB
 KiB (default 1024) of the corpus. --fragments adds a dlp stream row per
 fragment size over the whole corpus, to show the cost of each call.";
 
@@ -132,21 +135,56 @@ fn parse_args() -> Result<Option<Options>, String> {
     Ok(Some(options))
 }
 
-/// Runs `scan` `runs` times and returns the median time and the count
-/// of the last run.
-fn time_median(
-    runs: usize,
-    mut scan: impl FnMut() -> usize,
-) -> (Duration, usize) {
-    let mut times = Vec::with_capacity(runs);
-    let mut count = 0;
-    for _ in 0..runs {
-        let started = Instant::now();
-        count = std::hint::black_box(scan());
-        times.push(started.elapsed());
+/// One timed line of the table: its row and the scan that times it.
+struct Job<'a> {
+    row: Row,
+    scan: Box<dyn FnMut() -> usize + 'a>,
+    /// The time of each round.
+    times: Vec<Duration>,
+}
+
+impl<'a> Job<'a> {
+    fn new(row: Row, scan: impl FnMut() -> usize + 'a) -> Job<'a> {
+        Job { row, scan: Box::new(scan), times: Vec::new() }
     }
-    times.sort();
-    (times[times.len() / 2], count)
+}
+
+/// Times every job once per round, `runs` rounds, and sets each row's
+/// median and hit count (of the last round).
+///
+/// The jobs take turns within a round rather than each running all its
+/// rounds in a row. A slowdown of the shared machine that lasts a few
+/// seconds then hits every engine of the round alike, so the ratios of
+/// a round stay comparable.
+fn time_rounds(jobs: &mut [Job<'_>], runs: usize) {
+    for _ in 0..runs {
+        for job in jobs.iter_mut() {
+            let started = Instant::now();
+            job.row.hits = std::hint::black_box((job.scan)());
+            job.times.push(started.elapsed());
+        }
+    }
+    for job in jobs.iter_mut() {
+        let mut sorted = job.times.clone();
+        sorted.sort();
+        job.row.median = sorted[sorted.len() / 2];
+    }
+}
+
+/// Returns the median, lowest and highest of the per-round ratios of
+/// the throughput of `job` to that of `reference`.
+fn round_ratios(job: &Job<'_>, reference: &Job<'_>) -> (f64, f64, f64) {
+    let speed = |job: &Job<'_>, time: &Duration| {
+        job.row.bytes as f64 / time.as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = job
+        .times
+        .iter()
+        .zip(&reference.times)
+        .map(|(time, base)| speed(job, time) / speed(reference, base))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
 }
 
 fn run_corpus(
@@ -156,101 +194,74 @@ fn run_corpus(
 ) -> Vec<Row> {
     let name = corpus.kind.name();
     let bytes = &corpus.bytes[..];
-    let runs = options.runs;
-    let engine = dlp_engine(corpus.kind);
+    let engine = &dlp_engine(corpus.kind);
     let matches = engine.scan(bytes);
-    let dlp_missing = missing_planted(corpus, &matches).len();
-    let mut rows = Vec::new();
-    let row = |engine: &str,
-               mode: &str,
-               bytes: usize,
-               timed: (Duration, usize)| Row {
+    let dlp_missing = Some(missing_planted(corpus, &matches).len());
+    let row = |engine: &str, mode: &str, bytes: usize| Row {
         engine: engine.to_string(),
         mode: mode.to_string(),
         corpus: name,
         bytes,
-        median: timed.0,
+        median: Duration::ZERO,
         state_size: None,
-        hits: timed.1,
+        hits: 0,
         missing: None,
     };
+    let state_note = |fragment: usize, state: (usize, f64, usize)| {
+        let (state, share, largest) = state;
+        format!(
+            "{name}: dlp stream-{fragment} state: {state} B at the end; \
+             over {} B after {:.2}% of the calls (largest {largest} B)",
+            std::mem::size_of::<dlp_core::Stream>(),
+            share * 100.0,
+        )
+    };
 
-    let mut block = row(
-        "dlp",
-        "block",
-        bytes.len(),
-        time_median(runs, || dlp_block_count(&engine, bytes)),
-    );
-    block.missing = Some(dlp_missing);
-    rows.push(block);
-    let mut stream = row(
-        "dlp",
-        "stream-1460",
-        bytes.len(),
-        time_median(runs, || dlp_stream_count(&engine, bytes, 1460)),
-    );
-    stream.missing = Some(dlp_missing);
-    let (state, share, largest) = stream_state_size(&engine, bytes, 1460);
-    stream.state_size = Some(state);
-    notes.push(format!(
-        "{name}: dlp stream-1460 state: {state} B at the end; over {} B \
-         after {:.2}% of the calls (largest {largest} B)",
-        std::mem::size_of::<dlp_core::Stream>(),
-        share * 100.0,
-    ));
-    rows.push(stream);
+    // The jobs borrow these, so they are declared first.
+    let patterns = rule_patterns(engine);
+    let naive = NaiveDfa::new(&patterns);
+    let mut jobs = Vec::new();
+    let mut block = row("dlp", "block", bytes.len());
+    block.missing = dlp_missing;
+    jobs.push(Job::new(block, || dlp_block_count(engine, bytes)));
+    let mut stream = row("dlp", "stream-1460", bytes.len());
+    stream.missing = dlp_missing;
+    let state = stream_state_size(engine, bytes, 1460);
+    stream.state_size = Some(state.0);
+    notes.push(state_note(1460, state));
+    jobs.push(Job::new(stream, || dlp_stream_count(engine, bytes, 1460)));
     for &fragment in &options.fragments {
-        let mut sized = row(
-            "dlp",
-            &format!("stream-{fragment}"),
-            bytes.len(),
-            time_median(runs, || dlp_stream_count(&engine, bytes, fragment)),
-        );
-        sized.missing = Some(dlp_missing);
-        rows.push(sized);
+        let mut sized = row("dlp", &format!("stream-{fragment}"), bytes.len());
+        sized.missing = dlp_missing;
+        jobs.push(Job::new(sized, move || {
+            dlp_stream_count(engine, bytes, fragment)
+        }));
     }
     if corpus.kind != CorpusKind::Custom {
         let slice = &bytes[..options.slice.min(bytes.len())];
         for fragment in [64, 1] {
-            let mut small = row(
-                "dlp",
-                &format!(
-                    "stream-{fragment} (first {} KiB)",
-                    slice.len() >> 10
-                ),
-                slice.len(),
-                time_median(runs, || {
-                    dlp_stream_count(&engine, slice, fragment)
-                }),
-            );
-            let (state, share, largest) =
-                stream_state_size(&engine, slice, fragment);
-            small.state_size = Some(state);
-            notes.push(format!(
-                "{name}: dlp stream-{fragment} state: {state} B at the end; \
-                 over {} B after {:.2}% of the calls (largest {largest} B)",
-                std::mem::size_of::<dlp_core::Stream>(),
-                share * 100.0,
-            ));
-            rows.push(small);
+            let mode =
+                format!("stream-{fragment} (first {} KiB)", slice.len() >> 10);
+            let mut small = row("dlp", &mode, slice.len());
+            let state = stream_state_size(engine, slice, fragment);
+            small.state_size = Some(state.0);
+            notes.push(state_note(fragment, state));
+            jobs.push(Job::new(small, move || {
+                dlp_stream_count(engine, slice, fragment)
+            }));
         }
     }
 
-    let patterns = rule_patterns(&engine);
-    match NaiveDfa::new(&patterns) {
+    match &naive {
         Ok(naive) => {
             let mut hits = Vec::new();
             naive.for_each_hit(bytes, |hit| hits.push(hit));
             let missing =
-                missing_planted_ends(corpus, &engine, &patterns, &hits).len();
-            let mut naive_row = row(
-                &format!("regex-automata {}", naive.label()),
-                "block",
-                bytes.len(),
-                time_median(runs, || naive.count(bytes)),
-            );
+                missing_planted_ends(corpus, engine, &patterns, &hits).len();
+            let label = format!("regex-automata {}", naive.label());
+            let mut naive_row = row(&label, "block", bytes.len());
             naive_row.missing = Some(missing);
-            rows.push(naive_row);
+            jobs.push(Job::new(naive_row, || naive.count(bytes)));
             notes.push(format!(
                 "{name}: regex-automata {} uses {:.1} MiB",
                 naive.label(),
@@ -262,14 +273,45 @@ fn run_corpus(
         }
     }
 
-    rows.push(row(
-        "memchr",
-        "block",
-        bytes.len(),
-        time_median(runs, || memchr_count(bytes)),
-    ));
-    hyperscan_rows(corpus, &engine, &matches, runs, &mut rows, notes);
-    rows
+    jobs.push(Job::new(row("memchr", "block", bytes.len()), || {
+        memchr_count(bytes)
+    }));
+    jobs.extend(hyperscan_jobs(corpus, engine, &matches, notes));
+    time_rounds(&mut jobs, options.runs);
+    round_notes(name, &jobs, notes);
+    jobs.into_iter().map(|job| job.row).collect()
+}
+
+/// Notes the per-round ratios behind the headline: dlp stream-1460
+/// against Hyperscan's stream mode, and small fragments against
+/// stream-1460.
+fn round_notes(name: &str, jobs: &[Job<'_>], notes: &mut Vec<String>) {
+    let find = |engine: &str, mode: &str| {
+        jobs.iter().find(|job| {
+            job.row.engine.starts_with(engine)
+                && job.row.mode.starts_with(mode)
+        })
+    };
+    let Some(stream) = find("dlp", "stream-1460") else { return };
+    let pairs = [
+        (find("hyperscan", "stream-1460"), true),
+        (find("dlp", "stream-64 "), false),
+    ];
+    for (other, inverse) in pairs {
+        let Some(other) = other else { continue };
+        let (job, reference) =
+            if inverse { (stream, other) } else { (other, stream) };
+        let (median, low, high) = round_ratios(job, reference);
+        notes.push(format!(
+            "{name}: {} {} / {} {} per round: median {median:.2} \
+             (lowest {low:.2}, highest {high:.2}, {} rounds)",
+            job.row.engine,
+            job.row.mode,
+            reference.row.engine,
+            reference.row.mode,
+            job.times.len(),
+        ));
+    }
 }
 
 /// Returns `Stream::state_size` after streaming `bytes` in `fragment`
@@ -298,15 +340,15 @@ fn stream_state_size(
     (stream.state_size(), share, largest)
 }
 
+/// Returns the timed Hyperscan jobs, block and stream mode, for the
+/// patterns of `engine`, and notes how many of their hits dlp rejects.
 #[cfg(feature = "hyperscan")]
-fn hyperscan_rows(
-    corpus: &Corpus,
+fn hyperscan_jobs<'a>(
+    corpus: &'a Corpus,
     engine: &Engine,
     matches: &[dlp_core::Match],
-    runs: usize,
-    rows: &mut Vec<Row>,
     notes: &mut Vec<String>,
-) {
+) -> Vec<Job<'a>> {
     use dlp_benches::engines::hits_rejected_by_dlp;
     use dlp_benches::hyperscan::{self, Database, Mode};
 
@@ -319,6 +361,7 @@ fn hyperscan_rows(
         "hyperscan {}",
         hyperscan::version().split(' ').next().unwrap_or("")
     );
+    let mut jobs = Vec::new();
     for mode in [Mode::Block, Mode::Stream] {
         let db = match Database::compile(&regexes, mode) {
             Ok(db) => db,
@@ -333,29 +376,30 @@ fn hyperscan_rows(
         let missing =
             missing_planted_ends(corpus, engine, &patterns, &hits).len();
         let rejected = hits_rejected_by_dlp(&patterns, &hits, matches);
-        let (label, timed) = match mode {
-            Mode::Block => {
-                ("block", time_median(runs, || db.block_count(bytes)))
-            }
-            Mode::Stream => (
-                "stream-1460",
-                time_median(runs, || db.stream_count(bytes, 1460)),
-            ),
+        let label = match mode {
+            Mode::Block => "block",
+            Mode::Stream => "stream-1460",
         };
-        rows.push(Row {
-            engine: engine_name.clone(),
-            mode: label.to_string(),
-            corpus: name,
-            bytes: bytes.len(),
-            median: timed.0,
-            state_size: db.stream_size(),
-            hits: timed.1,
-            missing: Some(missing),
-        });
         notes.push(format!(
             "{name}: hyperscan {label}: {} hits, {rejected} with no dlp match of the same rule ending there",
             hits.len()
         ));
+        let row = Row {
+            engine: engine_name.clone(),
+            mode: label.to_string(),
+            corpus: name,
+            bytes: bytes.len(),
+            median: Duration::ZERO,
+            state_size: db.stream_size(),
+            hits: 0,
+            missing: Some(missing),
+        };
+        jobs.push(match mode {
+            Mode::Block => Job::new(row, move || db.block_count(bytes)),
+            Mode::Stream => {
+                Job::new(row, move || db.stream_count(bytes, 1460))
+            }
+        });
     }
     // Which sensors make Hyperscan slow: each sensor's rules alone, in
     // block mode, one run each.
@@ -370,7 +414,9 @@ fn hyperscan_rows(
             let Ok(db) = Database::compile(&alone, Mode::Block) else {
                 continue;
             };
-            let (time, _) = time_median(1, || db.block_count(bytes));
+            let started = Instant::now();
+            std::hint::black_box(db.block_count(bytes));
+            let time = started.elapsed();
             let speed = bytes.len() as f64 / time.as_secs_f64() / 1e6;
             speeds.push(format!("{} {speed:.0} MB/s", sensor.name));
         }
@@ -379,19 +425,18 @@ fn hyperscan_rows(
             speeds.join(", ")
         ));
     }
+    jobs
 }
 
 /// Hyperscan hook: built only with `--features hyperscan` (needs libhs,
 /// Debian package libhyperscan-dev).
 #[cfg(not(feature = "hyperscan"))]
-fn hyperscan_rows(
-    corpus: &Corpus,
+fn hyperscan_jobs<'a>(
+    corpus: &'a Corpus,
     _engine: &Engine,
     _matches: &[dlp_core::Match],
-    _runs: usize,
-    _rows: &mut Vec<Row>,
     notes: &mut Vec<String>,
-) {
+) -> Vec<Job<'a>> {
     if corpus.kind == CorpusKind::Http {
         notes.push(
             "hyperscan: not built; rebuild with `--features hyperscan` \
@@ -399,6 +444,7 @@ fn hyperscan_rows(
                 .to_string(),
         );
     }
+    Vec::new()
 }
 
 fn print_table(rows: &[Row]) {
