@@ -295,12 +295,13 @@ fn round_notes(name: &str, jobs: &[Job<'_>], notes: &mut Vec<String>) {
     let Some(stream) = find("dlp", "stream-1460") else { return };
     let pairs = [
         (find("hyperscan", "stream-1460"), true),
+        // The 64-byte row over the slice, not a `--fragments 64` row.
         (find("dlp", "stream-64 "), false),
     ];
-    for (other, inverse) in pairs {
+    for (other, stream_first) in pairs {
         let Some(other) = other else { continue };
         let (job, reference) =
-            if inverse { (stream, other) } else { (other, stream) };
+            if stream_first { (stream, other) } else { (other, stream) };
         let (median, low, high) = round_ratios(job, reference);
         notes.push(format!(
             "{name}: {} {} / {} {} per round: median {median:.2} \
