@@ -31,6 +31,12 @@ else
     echo "fuzz: python3 not found; running without the seed corpora" >&2
 fi
 
+# The generator of the sensor_patterns target has unit tests (its
+# patterns parse, its samples match them); a wrong generator would fuzz
+# far less than it seems to.
+echo "fuzz: testing the fuzz helpers"
+cargo test --release --lib
+
 echo "fuzz: building the targets"
 cargo fuzz build
 

@@ -6,8 +6,8 @@
 
 #![no_main]
 
-use dlp_core::{Engine, Match};
-use dlp_fuzz::stream_matches;
+use dlp_core::Engine;
+use dlp_fuzz::{check_match, stream_matches};
 use libfuzzer_sys::fuzz_target;
 
 /// Bytes that look like the values and HTTP framing sensors are written
@@ -50,18 +50,3 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(block, streamed, "stream and block disagree");
     }
 });
-
-fn check_match(engine: &Engine, haystack: &[u8], m: &Match) {
-    let (start, end) = (m.start() as usize, m.end() as usize);
-    assert!(start < end, "empty match {m:?}");
-    assert!(end <= haystack.len(), "match past the end {m:?}");
-    assert_eq!(m.value(), &haystack[start..end]);
-    assert_eq!(m.masked().len(), m.value().len(), "masked length differs");
-    assert!(
-        end - start <= engine.max_match_len(),
-        "match longer than max_match_len"
-    );
-    let sensor = &engine.sensors()[m.sensor_index()];
-    assert_eq!(sensor.name, m.sensor());
-    assert_eq!(sensor.rules[m.rule_index()].name, m.rule());
-}

@@ -4,6 +4,8 @@ use std::ops::ControlFlow;
 
 use dlp_core::{Engine, Match};
 
+pub mod patterns;
+
 /// Sensors that exercise what the built-in ones leave out: hotwords
 /// (optional and required), a `!regex` value check, `boundary = "none"`,
 /// the url, header and body contexts of an HTTP stream, each trigger of
@@ -137,4 +139,27 @@ pub fn stream_matches(
     }
     stream.finish(&mut on_match).expect("first finish succeeds");
     found
+}
+
+/// Checks that `m`, found by `engine` in `haystack`, is a non-empty span
+/// of the haystack no longer than the engine's longest match, with a
+/// value and mask of its length, and names a sensor and rule of the
+/// engine.
+///
+/// # Panics
+///
+/// Panics if any of these does not hold.
+pub fn check_match(engine: &Engine, haystack: &[u8], m: &Match) {
+    let (start, end) = (m.start() as usize, m.end() as usize);
+    assert!(start < end, "empty match {m:?}");
+    assert!(end <= haystack.len(), "match past the end {m:?}");
+    assert_eq!(m.value(), &haystack[start..end]);
+    assert_eq!(m.masked().len(), m.value().len(), "masked length differs");
+    assert!(
+        end - start <= engine.max_match_len(),
+        "match longer than max_match_len"
+    );
+    let sensor = &engine.sensors()[m.sensor_index()];
+    assert_eq!(sensor.name, m.sensor());
+    assert_eq!(sensor.rules[m.rule_index()].name, m.rule());
 }
