@@ -617,20 +617,27 @@ impl Inner {
     }
 
     /// Returns whether some byte leads from `sid` to a live state, so a
-    /// longer match might follow. `likely` is tried first: the byte that
-    /// led to `sid`, since runs of one class (digits, letters) are common.
+    /// longer match might follow, or true if the cache was cleared on the
+    /// way. `likely` is tried first: the byte that led to `sid`, since
+    /// runs of one class (digits, letters) are common.
     fn any_live_next(
         &self,
         cache: &mut Cache,
         sid: LazyStateID,
         likely: u8,
     ) -> bool {
+        let clears = cache.clear_count();
         if self.dfa.next_state(cache, sid, likely).is_ok_and(|s| !s.is_dead())
         {
             return true;
         }
         for class in self.dfa.byte_classes().representatives(..) {
             let Some(byte) = class.as_u8() else { continue };
+            // A cleared cache invalidates `sid`, so assume a longer match
+            // may follow: the caller then waits for more bytes.
+            if cache.clear_count() != clears {
+                return true;
+            }
             match self.dfa.next_state(cache, sid, byte) {
                 Ok(next) if next.is_dead() => {}
                 _ => return true,

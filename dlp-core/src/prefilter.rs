@@ -1681,6 +1681,10 @@ fn skip(
             let mut ahead = Vec::new();
             for &sid in &frontier {
                 for byte in 0..=255u8 {
+                    // A cleared cache invalidates `sid`.
+                    if cache.clear_count() != clears {
+                        return 0;
+                    }
                     let Ok(next) = dfa.next_state(cache, sid, byte) else {
                         return 0;
                     };
@@ -1708,7 +1712,8 @@ fn skip(
     fewest
 }
 
-/// Returns the bytes that can start a match of `pid`.
+/// Returns the bytes that can start a match of `pid`, or every byte if
+/// that cannot be worked out.
 fn first_bytes(dfa: &DFA, cache: &mut Cache, pid: PatternID) -> [bool; 256] {
     let mut class = [false; 256];
     for look_behind in LOOK_BEHINDS {
@@ -1718,7 +1723,12 @@ fn first_bytes(dfa: &DFA, cache: &mut Cache, pid: PatternID) -> [bool; 256] {
         let Ok(sid) = dfa.start_state(cache, &config) else {
             return [true; 256];
         };
+        let clears = cache.clear_count();
         for byte in 0..=255u8 {
+            // A cleared cache invalidates `sid`.
+            if cache.clear_count() != clears {
+                return [true; 256];
+            }
             match dfa.next_state(cache, sid, byte) {
                 Ok(next) if next.is_dead() => {}
                 _ => class[usize::from(byte)] = true,
@@ -1745,7 +1755,8 @@ fn lookback(
             .anchored(Anchored::Pattern(pid))
             .look_behind(look_behind);
         let sid = dfa.start_state(cache, &config).ok()?;
-        let mut walk = Walk { class, memo: HashMap::new(), lead: &mut lead };
+        let mut walk =
+            Walk { class, memo: HashMap::new(), lead: &mut lead, clears };
         longest = longest.max(walk.depth(dfa, cache, sid, 0)?);
     }
     // A cleared cache invalidates the state ids the walk relied on.
@@ -1767,12 +1778,16 @@ struct Walk<'a> {
     memo: HashMap<LazyStateID, usize>,
     /// Every byte outside the class that keeps the automaton alive.
     lead: &'a mut [bool; 256],
+    /// The cache's clear count when the walk began. A clear invalidates
+    /// every state id held, so the walk gives up when the count changes.
+    clears: usize,
 }
 
 impl Walk<'_> {
     /// Returns the longest path from `sid` over bytes outside the class
-    /// that stays alive, or `None` if such a path reaches a match, and
-    /// adds the bytes of every such path to `lead`.
+    /// that stays alive, or `None` if such a path reaches a match or the
+    /// cache was cleared, and adds the bytes of every such path to
+    /// `lead`.
     fn depth(
         &mut self,
         dfa: &DFA,
@@ -1795,6 +1810,9 @@ impl Walk<'_> {
         for byte in 0..=255u8 {
             if self.class[usize::from(byte)] {
                 continue;
+            }
+            if cache.clear_count() != self.clears {
+                return None;
             }
             let next = dfa.next_state(cache, sid, byte).ok()?;
             if next.is_dead() {
