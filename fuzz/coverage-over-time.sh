@@ -5,9 +5,10 @@
 # time. Comparing the times shows where a run still finds new edges, and
 # whether it has reached a plateau.
 #
-# Usage: fuzz/coverage-over-time.sh TARGET START MINUTES...
-#   START    when the run started, as seconds since the epoch (date +%s)
-#   MINUTES  times since START to report, for example 0 30 60 90
+# Usage: fuzz/coverage-over-time.sh [--functions] TARGET START MINUTES...
+#   START        when the run started, as seconds since the epoch (date +%s)
+#   MINUTES      times since START to report, for example 0 30 60 90
+#   --functions  also print the covered edges of each dlp function
 #
 # Each time replays a copy of the corpus once (-runs=0) with the target's
 # current build, so run it on the build the run used.
@@ -17,8 +18,13 @@
 # fewer than the run had covered by then.
 set -euo pipefail
 
+by_function=()
+if [ "${1:-}" = "--functions" ]; then
+    by_function=(--functions)
+    shift
+fi
 if [ $# -lt 3 ]; then
-    echo "usage: fuzz/coverage-over-time.sh TARGET START MINUTES..." >&2
+    echo "usage: fuzz/coverage-over-time.sh [--functions] TARGET START MINUTES..." >&2
     exit 2
 fi
 target=$1
@@ -52,5 +58,5 @@ for minutes in "$@"; do
         -exec cp -t "$snapshot" {} +
     echo "== $minutes min: $(find "$snapshot" -type f | wc -l) inputs"
     "$binary" -runs=0 -print_coverage=1 -timeout=60 -rss_limit_mb=4096 \
-        "$snapshot" 2>&1 | python3 coverage-by-source.py
+        "$snapshot" 2>&1 | python3 coverage-by-source.py "${by_function[@]}"
 done
