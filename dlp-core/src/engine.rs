@@ -580,7 +580,7 @@ impl Inner {
                 self.dfa.next_state(cache, sid, bytes[i])
             } else if eof {
                 self.dfa.next_eoi_state(cache, sid)
-            } else if self.any_live_next(cache, sid, bytes[i - 1]) {
+            } else if any_live_next(&self.dfa, cache, sid, bytes[i - 1]) {
                 // The automaton is still alive at the end of the bytes at
                 // hand: a longer match may follow.
                 return Err(NeedMore);
@@ -614,36 +614,6 @@ impl Inner {
             i += 1;
         }
         Ok(best)
-    }
-
-    /// Returns whether some byte leads from `sid` to a live state, so a
-    /// longer match might follow, or true if the cache was cleared on the
-    /// way. `likely` is tried first: the byte that led to `sid`, since
-    /// runs of one class (digits, letters) are common.
-    fn any_live_next(
-        &self,
-        cache: &mut Cache,
-        sid: LazyStateID,
-        likely: u8,
-    ) -> bool {
-        let clears = cache.clear_count();
-        if self.dfa.next_state(cache, sid, likely).is_ok_and(|s| !s.is_dead())
-        {
-            return true;
-        }
-        for class in self.dfa.byte_classes().representatives(..) {
-            let Some(byte) = class.as_u8() else { continue };
-            // A cleared cache invalidates `sid`, so assume a longer match
-            // may follow: the caller then waits for more bytes.
-            if cache.clear_count() != clears {
-                return true;
-            }
-            match self.dfa.next_state(cache, sid, byte) {
-                Ok(next) if next.is_dead() => {}
-                _ => return true,
-            }
-        }
-        false
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -747,6 +717,37 @@ impl Inner {
             value,
         }
     }
+}
+
+/// Returns whether some byte leads from `sid` to a live state of `dfa`,
+/// so a longer match might follow, or true if the cache was cleared on
+/// the way. `likely` is tried first: the byte that led to `sid`, since
+/// runs of one class (digits, letters) are common.
+fn any_live_next(
+    dfa: &DFA,
+    cache: &mut Cache,
+    sid: LazyStateID,
+    likely: u8,
+) -> bool {
+    let clears = cache.clear_count();
+    if dfa.next_state(cache, sid, likely).is_ok_and(|s| !s.is_dead()) {
+        return true;
+    }
+    for class in dfa.byte_classes().representatives(..) {
+        let Some(byte) = class.as_u8() else { continue };
+        // regex-automata documents only the id of the latest step as
+        // valid, and a clear invalidates `sid`. A clear comes only with a
+        // step to a new state, which is live, so the function has already
+        // returned true. This guard keeps that answer if that changes.
+        if cache.clear_count() != clears {
+            return true;
+        }
+        match dfa.next_state(cache, sid, byte) {
+            Ok(next) if next.is_dead() => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 fn opens(
@@ -1001,3 +1002,24 @@ fn assert_send_sync() {
 }
 
 const _: () = assert!(MAX_MATCH_LEN >= 64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_next_finds_dead_end() {
+        let dfa = DFA::new("ab").expect("the pattern compiles");
+        let mut cache = dfa.create_cache();
+        let config = start::Config::new().anchored(Anchored::Yes);
+        let mut sid = dfa.start_state(&mut cache, &config).expect("start");
+        // The third byte reaches the match state: matches are reported
+        // one byte late. Nothing is alive after it.
+        for &byte in b"ab#" {
+            assert!(any_live_next(&dfa, &mut cache, sid, b'#'));
+            sid = dfa.next_state(&mut cache, sid, byte).expect("step");
+        }
+        assert!(sid.is_match());
+        assert!(!any_live_next(&dfa, &mut cache, sid, b'#'));
+    }
+}
