@@ -720,8 +720,9 @@ impl Inner {
 }
 
 /// Returns whether some byte leads from `sid` to a live state of `dfa`,
-/// so a longer match might follow, or true if the cache was cleared on
-/// the way. `likely` is tried first: the byte that led to `sid`, since
+/// or the end of the input to a match, so a longer match or one at the
+/// end of the stream might follow. Returns true if the cache was cleared
+/// on the way. `likely` is tried first: the byte that led to `sid`, since
 /// runs of one class (digits, letters) are common.
 fn any_live_next(
     dfa: &DFA,
@@ -747,7 +748,12 @@ fn any_live_next(
             _ => return true,
         }
     }
-    false
+    // A pattern that ends in `$` or `\z` matches here if the stream ends
+    // here, which only the next feed or the finish tells.
+    if cache.clear_count() != clears {
+        return true;
+    }
+    dfa.next_eoi_state(cache, sid).map_or(true, |eoi| eoi.is_match())
 }
 
 fn opens(
@@ -1021,5 +1027,16 @@ mod tests {
         }
         assert!(sid.is_match());
         assert!(!any_live_next(&dfa, &mut cache, sid, b'#'));
+    }
+
+    #[test]
+    fn live_next_waits_for_end_anchor() {
+        let dfa = DFA::new(r"a\z").expect("the pattern compiles");
+        let mut cache = dfa.create_cache();
+        let config = start::Config::new().anchored(Anchored::Yes);
+        let start = dfa.start_state(&mut cache, &config).expect("start");
+        let after_a = dfa.next_state(&mut cache, start, b'a').expect("a");
+        // Every byte after `a` is dead; only the end of the input matches.
+        assert!(any_live_next(&dfa, &mut cache, after_a, b'a'));
     }
 }

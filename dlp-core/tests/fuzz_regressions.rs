@@ -122,3 +122,38 @@ fn cache_clear_during_prefilter_walk_is_no_panic() {
     assert_eq!(spans, [3..11, 16..34]);
     assert_eq!(found, engine.scan_unfiltered(haystack));
 }
+
+/// Found by the `sensor_patterns` target (stream and block disagreed).
+/// A pattern that ends in `$` or `\z` matches only at the end of the
+/// input. At the end of a fed fragment every next byte kills such a
+/// candidate, so the stream dropped it instead of waiting to learn
+/// whether the stream ends there, and `finish` found nothing. The block
+/// scan of the same bytes reported the match.
+#[test]
+fn end_anchored_match_is_found_at_finish() {
+    for (pattern, expected) in [(r"[^\d]$", 7..8), (r"[a-z]{2}\z", 6..8)] {
+        let text = format!(
+            "[[sensor]]\nname = \"s\"\n[[sensor.rule]]\nname = \"r\"\n\
+             boundary = \"none\"\n[[sensor.rule.pattern]]\n\
+             value = '{pattern}'\n"
+        );
+        let engine = Engine::from_toml(&text, "<test>").expect("loads");
+        let haystack = b"ab cd\nef";
+        let block: Vec<_> =
+            engine.scan(haystack).iter().map(|m| m.span()).collect();
+        assert_eq!(block, [expected.clone()], "block scan of {pattern}");
+        for size in [1, 3, haystack.len()] {
+            let mut stream = engine.stream();
+            let mut spans = Vec::new();
+            let mut on_match = |m: &dlp_core::Match| {
+                spans.push(m.span());
+                std::ops::ControlFlow::Continue(())
+            };
+            for fragment in haystack.chunks(size) {
+                stream.feed(fragment, &mut on_match).expect("feed");
+            }
+            stream.finish(&mut on_match).expect("finish");
+            assert_eq!(spans, block, "{pattern} in fragments of {size}");
+        }
+    }
+}
