@@ -141,7 +141,11 @@ fn end_anchored_match_is_found_at_finish() {
         let haystack = b"ab cd\nef";
         let block: Vec<_> =
             engine.scan(haystack).iter().map(|m| m.span()).collect();
-        assert_eq!(block, [expected.clone()], "block scan of {pattern}");
+        assert_eq!(
+            block,
+            std::slice::from_ref(&expected),
+            "block scan of {pattern}"
+        );
         for size in [1, 3, haystack.len()] {
             let mut stream = engine.stream();
             let mut spans = Vec::new();
