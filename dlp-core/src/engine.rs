@@ -29,6 +29,11 @@ use crate::{builtin, MAX_MATCH_LEN, MAX_PATTERNS};
 pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 
 /// The capacity of each scratch cache of the lazy DFA, in bytes.
+///
+/// NOTE: custom patterns whose combined automaton has far more states
+/// than this holds make the cache clear again and again during a scan.
+/// The scan stays linear but can run at a few KB/s, and no load-time
+/// limit rejects such patterns yet.
 const CACHE_CAPACITY: usize = 4 << 20;
 
 /// A match: a validated value found by a sensor's rule.
