@@ -31,9 +31,9 @@ else
     echo "fuzz: python3 not found; running without the seed corpora" >&2
 fi
 
-# The generator of the sensor_patterns target has unit tests (its
-# patterns parse, its samples match them); a wrong generator would fuzz
-# far less than it seems to.
+# The generator of the sensor_patterns target has unit tests: its
+# patterns parse and its samples match them. A wrong generator would
+# fuzz far less than it seems to.
 echo "fuzz: testing the fuzz helpers"
 cargo test --release --lib
 

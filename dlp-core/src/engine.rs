@@ -31,7 +31,7 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 /// The capacity of each scratch cache of the lazy DFA, in bytes.
 ///
 /// NOTE: custom patterns whose combined automaton has far more states
-/// than this holds make the cache clear again and again during a scan.
+/// than this has room for make the cache clear again and again during a scan.
 /// The scan stays linear but can run at a few KB/s, and no load-time
 /// limit rejects such patterns yet.
 const CACHE_CAPACITY: usize = 4 << 20;
@@ -744,7 +744,7 @@ fn any_live_next(
         // regex-automata documents only the id of the latest step as
         // valid, and a clear invalidates `sid`. A clear comes only with a
         // step to a new state, which is live, so the function has already
-        // returned true. This guard keeps that answer if that changes.
+        // returned true. This guard returns true too, should that change.
         if cache.clear_count() != clears {
             return true;
         }
@@ -754,7 +754,7 @@ fn any_live_next(
         }
     }
     // A pattern that ends in `$` or `\z` matches here if the stream ends
-    // here, which only the next feed or the finish tells.
+    // here, which is known only at the next feed or at the finish.
     if cache.clear_count() != clears {
         return true;
     }

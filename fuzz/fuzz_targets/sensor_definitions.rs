@@ -7,7 +7,7 @@
 #![no_main]
 
 use dlp_core::Engine;
-use dlp_fuzz::{check_match, stream_matches};
+use dlp_fuzz::{check_match, error_message, stream_matches};
 use libfuzzer_sys::fuzz_target;
 
 /// Bytes that look like the values and HTTP framing sensors are written
@@ -24,12 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let engine = match Engine::from_toml(text, "<fuzz>") {
         Ok(engine) => engine,
         Err(error) => {
-            // The message must render, and name the origin.
-            let message = error.to_string();
-            assert!(
-                message.starts_with("<fuzz>"),
-                "message without origin: {message}"
-            );
+            error_message(&error);
             return;
         }
     };

@@ -141,6 +141,21 @@ pub fn stream_matches(
     found
 }
 
+/// Renders `error`, an error of a definition loaded with the origin
+/// `<fuzz>`, and checks that the message starts with that origin.
+///
+/// # Panics
+///
+/// Panics if the message does not start with `<fuzz>`.
+pub fn error_message(error: &dlp_core::Error) -> String {
+    let message = error.to_string();
+    assert!(
+        message.starts_with("<fuzz>"),
+        "message without origin: {message}"
+    );
+    message
+}
+
 /// Checks that `m`, found by `engine` in `haystack`, is a non-empty span
 /// of the haystack no longer than the engine's longest match, with a
 /// value and mask of its length, and names a sensor and rule of the

@@ -499,7 +499,7 @@ impl Node {
     /// Appends to `out` the value of the node that `choices` pick. The
     /// node's regex matches the value unless the node contains a
     /// look-around, which depends on the bytes around the value.
-    /// `nocase` says whether the node is inside a case-insensitive group.
+    /// `nocase` is true inside a case-insensitive group.
     pub fn sample(
         &self,
         depth: usize,
