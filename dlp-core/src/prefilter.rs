@@ -614,7 +614,9 @@ fn lead_run_ends(
         ends
     } else if class == 0 {
         // No trigger byte at hand: only the run of lead bytes that
-        // reaches the missing bytes can end well.
+        // reaches the missing bytes can end well. The window has 128
+        // positions, so more known bytes count as 128.
+        let known = known.min(128);
         let last_run = match known {
             0 => 0,
             _ => (lead << (128 - known)).leading_ones() as usize,
