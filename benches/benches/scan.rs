@@ -1,5 +1,5 @@
 //! Criterion benchmarks: `scan/<engine>/<mode>/<corpus>`, throughput in
-//! bytes of corpus.
+//! bytes of corpus, and `build/<sensors>`, the time to compile an engine.
 //!
 //! Corpora are generated in memory with the default seed. Their size is
 //! `DLP_BENCH_MIB` MiB (default 64); the 64-byte and 1-byte fragment
@@ -18,6 +18,7 @@ use dlp_benches::engines::{
     dlp_block_count, dlp_engine, dlp_stream_count, memchr_count,
     missing_planted, missing_planted_ends, rule_patterns, NaiveDfa,
 };
+use dlp_core::EngineBuilder;
 
 /// The prefix scanned by the 64-byte and 1-byte fragment benches.
 const SLICE: usize = 256 << 10;
@@ -108,12 +109,29 @@ fn scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// Times compiling the built-in and the `custom50` sensors into an
+/// engine, load-time checks included.
+fn build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build");
+    group.bench_function("builtin", |b| {
+        b.iter(|| {
+            let mut builder = EngineBuilder::new();
+            builder.add_builtin().expect("the built-in sensors load");
+            black_box(builder.build().expect("the built-in sensors build"))
+        })
+    });
+    group.bench_function("custom50", |b| {
+        b.iter(|| black_box(dlp_engine(CorpusKind::Custom)))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = scan
+    targets = scan, build
 }
 criterion_main!(benches);

@@ -30,11 +30,10 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 
 /// The capacity of each scratch cache of the lazy DFA, in bytes.
 ///
-/// NOTE: custom patterns whose combined automaton has far more states
-/// than this has room for make the cache clear again and again during a scan.
-/// The scan stays linear but can run at a few KB/s, and no load-time
-/// limit rejects such patterns yet.
-const CACHE_CAPACITY: usize = 4 << 20;
+/// An engine is built only if every state its scans can reach fits in a
+/// cache of this size (see [`fits_cache`]), so a scan never has to clear
+/// the cache and determinize the same states again.
+const CACHE_CAPACITY: usize = 8 << 20;
 
 /// A match: a validated value found by a sensor's rule.
 ///
@@ -250,8 +249,9 @@ impl EngineBuilder {
 /// Sensors compiled into one automaton: immutable, cheap to clone, and
 /// shared by any number of threads.
 ///
-/// Scanning needs scratch space: a lazy DFA cache of up to 4 MiB and a
-/// small buffer. The engine keeps a pool of them, one per thread that is
+/// Scanning needs scratch space: a lazy DFA cache that grows to hold the
+/// automaton's states (at most 8 MiB, about 0.5 MiB for the built-in
+/// sensors) and a small buffer. The engine keeps a pool of them, one per thread that is
 /// scanning at a time, so callers never manage it.
 ///
 /// # Example
@@ -426,6 +426,11 @@ impl Inner {
         let dfa = build_dfa(&patterns).map_err(|message| {
             locate_build_error(&sensors, &rules, &patterns, &origin, message)
         })?;
+        if let Err(states) = fits_cache(&dfa) {
+            return Err(locate_cache_overflow(
+                &sensors, &rules, &patterns, &origin, states,
+            ));
+        }
         let factory_dfa = dfa.clone();
         let create: Box<
             dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe,
@@ -808,7 +813,7 @@ pub(crate) fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric()
 }
 
-fn build_dfa(patterns: &[&str]) -> Result<DFA, String> {
+pub(crate) fn build_dfa(patterns: &[&str]) -> Result<DFA, String> {
     DFA::builder()
         .configure(
             DFA::config()
@@ -863,6 +868,92 @@ fn locate_build_error(
         size_message(&message)
     );
     Error::new(origin, ErrorKind::TooLarge { message })
+}
+
+/// Determinizes every state that an anchored scan can reach, from each
+/// kind of preceding byte, in a fresh cache. Returns the number of states
+/// if they all fit in the cache, or the number built before the cache had
+/// to be cleared.
+///
+/// Scans start at the same anchored start states, so once the automaton
+/// fits, a scan's cache never clears. The cost is one step per state and
+/// byte class, and stops at the first clear.
+fn fits_cache(dfa: &DFA) -> Result<usize, usize> {
+    let mut cache = dfa.create_cache();
+    let classes: Vec<u8> = dfa
+        .byte_classes()
+        .representatives(..)
+        .filter_map(|class| class.as_u8())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut pending = Vec::new();
+    // `\r` differs from `\n` only for patterns in CRLF mode, `(?R)`.
+    for prev in [None, Some(b' '), Some(b'\n'), Some(b'\r'), Some(b'a')] {
+        let config =
+            start::Config::new().anchored(Anchored::Yes).look_behind(prev);
+        // Start errors come from quit bytes, which this DFA has none of,
+        // and from unsupported anchored modes. Such a start is skipped.
+        let Ok(sid) = dfa.start_state(&mut cache, &config) else {
+            continue;
+        };
+        if seen.insert(sid) {
+            pending.push(sid);
+        }
+    }
+    // State ids stay valid until the cache is cleared, which ends the
+    // walk.
+    let clears = cache.clear_count();
+    while let Some(sid) = pending.pop() {
+        for &byte in &classes {
+            let next = dfa.next_state(&mut cache, sid, byte);
+            if cache.clear_count() != clears {
+                return Err(seen.len());
+            }
+            let Ok(next) = next else { return Err(seen.len()) };
+            if !next.is_dead() && !next.is_quit() && seen.insert(next) {
+                pending.push(next);
+            }
+        }
+    }
+    Ok(seen.len())
+}
+
+/// Finds which rule's automaton does not fit in a scratch cache, by
+/// building and exploring each pattern alone, after [`fits_cache`]
+/// failed for all of them together with `states` states.
+fn locate_cache_overflow(
+    sensors: &[Sensor],
+    rules: &[CompiledRule],
+    patterns: &[&str],
+    origin: &str,
+    states: usize,
+) -> Error {
+    for (pattern, rule) in patterns.iter().zip(rules) {
+        let Ok(dfa) = build_dfa(&[pattern]) else { continue };
+        if let Err(alone) = fits_cache(&dfa) {
+            let sensor = &sensors[rule.sensor as usize];
+            let message = cache_message("the pattern needs", alone);
+            return Error::new(origin, ErrorKind::TooLarge { message })
+                .in_sensor(&sensor.name)
+                .in_rule(&sensor.rules[rule.rule as usize].name);
+        }
+    }
+    let message = cache_message("the rules together need", states);
+    Error::new(origin, ErrorKind::TooLarge { message })
+}
+
+/// Explains a cache overflow: the limit, and what usually causes it.
+/// `subject` is the start of the sentence, with its verb.
+fn cache_message(subject: &str, states: usize) -> String {
+    format!(
+        "{subject} more than {states} automaton states, over the limit \
+         of {} MiB for a scratch cache; counted repetitions of bytes \
+         that the pattern before them also matches, as in \
+         `[a-z]{{0,30}}a[a-z]{{12}}`, or nested in other counted \
+         repetitions are the usual cause: shorten them, or split the \
+         sensors across engines",
+        CACHE_CAPACITY >> 20
+    )
 }
 
 /// Returns whether a build error comes from a size limit rather than from

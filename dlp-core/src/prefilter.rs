@@ -2264,6 +2264,28 @@ value = '[0-9][a-z]{5}'
         assert_eq!(literals[0].bytes, b"tok_");
     }
 
+    /// A walk that fills the lazy DFA's cache stops at the clear rather
+    /// than stepping on from a state id that the clear invalidated, which
+    /// panicked inside regex-automata (found by the `sensor_patterns` fuzz
+    /// target). Engines now reject this pattern, whose states overflow
+    /// the cache, so the triggers are built from its automaton directly.
+    /// The walks fall back to a trigger that keeps every start position
+    /// of the two matches below.
+    #[test]
+    fn walks_stop_at_cache_clear() {
+        let pattern = "(?:[^L-t0]|[xX]{9,18}){7,10}0";
+        let dfa = crate::engine::build_dfa(&[pattern]).unwrap();
+        let triggers = super::Triggers::build(&dfa, &[pattern]);
+        let haystack = b"id #######0 and 12 xxxxxxxxx#####0 end";
+        let mut starts = triggers.starts(true, haystack.len());
+        let masks = triggers.all_masks(haystack, 0, starts.as_mut());
+        let after = triggers.all_masks(haystack, 64, starts.as_mut());
+        let passing = triggers.may_pass_mask(&masks, &after, haystack.len());
+        for start in [3, 16] {
+            assert!(passing & 1 << start != 0, "start {start} skipped");
+        }
+    }
+
     /// The built-in sensors get the groups the module documentation
     /// describes: nine digits within a NIR's length, an IBAN's two letters
     /// before its check digits, and `@` within an email's local part.

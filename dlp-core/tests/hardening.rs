@@ -379,6 +379,75 @@ fn rules_together_over_compiled_size_rejected() {
 }
 
 #[test]
+fn rule_over_cache_rejected() {
+    // The last 13 letters after an `a` are tracked for each `a` seen: far
+    // more states than the scratch cache holds.
+    let text = format!(
+        "[[sensor]]\nname = 'wide'\n{}{}",
+        rule_toml("phone", r"\d{3}-\d{4}"),
+        rule_toml("tail", "[a-z]{0,30}a[a-z]{12}")
+    );
+    let error = Engine::from_toml(&text, "wide.toml")
+        .expect_err("a rule over the cache");
+    assert!(
+        matches!(error.kind(), ErrorKind::TooLarge { .. }),
+        "kind: {:?}",
+        error.kind()
+    );
+    assert_eq!(error.sensor(), Some("wide"));
+    assert_eq!(error.rule(), Some("tail"));
+    let message = error.to_string();
+    assert!(message.contains("8 MiB"), "message: {message}");
+    assert!(message.contains("states"), "message: {message}");
+}
+
+#[test]
+fn rules_over_cache_together_rejected() {
+    let rules = ["[a-z]{0,30}a[a-z]{7}0", "[a-z]{0,30}b[a-z]{7}1"];
+    let mut text = String::from("[[sensor]]\nname = 'pair'\n");
+    for (index, pattern) in rules.iter().enumerate() {
+        let alone =
+            format!("[[sensor]]\nname = 'one'\n{}", rule_toml("r", pattern));
+        let engine = Engine::from_toml(&alone, "one.toml")
+            .expect("each rule alone fits");
+        // Each rule matches one of the two words.
+        let found = engine.scan(b"xyzabcdefgh0 mmbnnnnnnn1");
+        assert_eq!(found.len(), 1, "rule {pattern}");
+        text.push_str(&rule_toml(&format!("r{index}"), pattern));
+    }
+    let error = Engine::from_toml(&text, "pair.toml")
+        .expect_err("the rules together over the cache");
+    assert!(
+        matches!(error.kind(), ErrorKind::TooLarge { .. }),
+        "kind: {:?}",
+        error.kind()
+    );
+    assert_eq!(error.rule(), None);
+    let message = error.to_string();
+    assert!(message.contains("rules together"), "message: {message}");
+}
+
+#[test]
+fn keyword_list_fits_cache() {
+    // 3,000 keywords of ten letters: a trie of about 27,000 states, which
+    // fits in the scratch cache.
+    let letters = random_from(b"abcdefghijklmnopqrstuvwxyz", 30_000, 5);
+    let mut text = String::from("[[sensor]]\nname = 'words'\n");
+    for (index, word) in letters.chunks(10).enumerate() {
+        let word = std::str::from_utf8(word).unwrap();
+        text.push_str(&rule_toml(&format!("w{index}"), word));
+    }
+    let engine =
+        Engine::from_toml(&text, "words.toml").expect("the list fits");
+    let first = std::str::from_utf8(&letters[..10]).unwrap();
+    let last = std::str::from_utf8(&letters[29_990..]).unwrap();
+    let haystack = format!("last {last} and first {first}.");
+    let found = engine.scan(haystack.as_bytes());
+    let rules: Vec<&str> = found.iter().map(|m| m.rule()).collect();
+    assert_eq!(rules, ["w2999", "w0"]);
+}
+
+#[test]
 fn match_debug_hides_raw_value() {
     let engine = Engine::builtin();
     let haystack = b"NIR 2 55 08 14 168 025 38, card 4111 1111 1111 1111, SSN 536-22-8451, jane.doe@example.com";
