@@ -36,7 +36,7 @@
  * it and open streams on it at once. A stream is used by one thread at a
  * time. It may move to another thread between calls, and an overlapping
  * call returns DLP_ERROR_STREAM_BUSY. Scanning needs scratch space, a
- * lazy DFA cache of up to 8 MiB for each thread scanning at once. The
+ * lazy DFA cache of up to 16 MiB for each thread scanning at once. The
  * engine keeps a pool of it, so callers allocate nothing.
  *
  * Callbacks. Matches are delivered to a dlp_match_fn with the caller's

@@ -33,7 +33,7 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 /// An engine is built only if every state its scans can reach fits in a
 /// cache of this size (see [`fits_cache`]), so a scan never has to clear
 /// the cache and determinize the same states again.
-const CACHE_CAPACITY: usize = 8 << 20;
+const CACHE_CAPACITY: usize = 16 << 20;
 
 /// A match: a validated value found by a sensor's rule.
 ///
@@ -250,7 +250,7 @@ impl EngineBuilder {
 /// shared by any number of threads.
 ///
 /// Scanning needs scratch space: a lazy DFA cache that grows to hold the
-/// automaton's states (at most 8 MiB, about 0.5 MiB for the built-in
+/// automaton's states (at most 16 MiB, about 0.5 MiB for the built-in
 /// sensors) and a small buffer. The engine keeps a pool of them, one per thread that is
 /// scanning at a time, so callers never manage it.
 ///

@@ -397,7 +397,7 @@ fn rule_over_cache_rejected() {
     assert_eq!(error.sensor(), Some("wide"));
     assert_eq!(error.rule(), Some("tail"));
     let message = error.to_string();
-    assert!(message.contains("8 MiB"), "message: {message}");
+    assert!(message.contains("16 MiB"), "message: {message}");
     assert!(message.contains("states"), "message: {message}");
 }
 
