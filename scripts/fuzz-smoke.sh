@@ -52,7 +52,7 @@ for target in $(cargo fuzz list); do
     log="$(mktemp)"
     echo "fuzz: $target for ${seconds}s"
     if cargo fuzz run "$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
         "${extra[@]}" >"$log" 2>&1; then
         passed=$((passed + 1))
         grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | sed "s/^/fuzz: $target: /" || true

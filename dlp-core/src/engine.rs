@@ -33,7 +33,16 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 /// An engine is built only if every state its scans can reach fits in a
 /// cache of this size (see [`fits_cache`]), so a scan never has to clear
 /// the cache and determinize the same states again.
+#[cfg(not(fuzzing))]
 const CACHE_CAPACITY: usize = 16 << 20;
+
+/// The capacity of each scratch cache in fuzzing builds, large enough
+/// for the built-in sensors (0.5 MiB). The check of [`fits_cache`]
+/// takes longer the more of the cache it fills, and with the fuzzers'
+/// instrumentation it runs about 25 times slower than in a release
+/// build, so a 16 MiB automaton would take longer than their timeouts.
+#[cfg(fuzzing)]
+const CACHE_CAPACITY: usize = 1 << 20;
 
 /// A match: a validated value found by a sensor's rule.
 ///
@@ -928,6 +937,14 @@ fn locate_cache_overflow(
     origin: &str,
     states: usize,
 ) -> Error {
+    // With a single pattern, the exploration that failed was its own.
+    if let [rule] = rules {
+        let sensor = &sensors[rule.sensor as usize];
+        let message = cache_message("the pattern needs", states);
+        return Error::new(origin, ErrorKind::TooLarge { message })
+            .in_sensor(&sensor.name)
+            .in_rule(&sensor.rules[rule.rule as usize].name);
+    }
     for (pattern, rule) in patterns.iter().zip(rules) {
         let Ok(dfa) = build_dfa(&[pattern]) else { continue };
         if let Err(alone) = fits_cache(&dfa) {
