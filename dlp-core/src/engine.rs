@@ -37,12 +37,13 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 const CACHE_CAPACITY: usize = 16 << 20;
 
 /// The capacity of each scratch cache in fuzzing builds, large enough
-/// for the built-in sensors (0.5 MiB). The check of [`fits_cache`]
-/// takes longer the more of the cache it fills, and with the fuzzers'
-/// instrumentation it runs about 25 times slower than in a release
-/// build, so a 16 MiB automaton would take longer than their timeouts.
+/// for the built-in sensors together with the custom sensors of the
+/// fuzz targets. The check of [`fits_cache`] takes longer the more of
+/// the cache it fills, and with the fuzzers' instrumentation it runs
+/// about 25 times slower than in a release build, so a 16 MiB automaton
+/// would take longer than their timeouts.
 #[cfg(fuzzing)]
-const CACHE_CAPACITY: usize = 1 << 20;
+const CACHE_CAPACITY: usize = 8 << 20;
 
 /// A match: a validated value found by a sensor's rule.
 ///
