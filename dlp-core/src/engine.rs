@@ -36,14 +36,15 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 #[cfg(not(fuzzing))]
 const CACHE_CAPACITY: usize = 16 << 20;
 
-/// The capacity of each scratch cache in fuzzing builds, large enough
-/// for the built-in sensors together with the custom sensors of the
-/// fuzz targets. The check of [`fits_cache`] takes longer the more of
-/// the cache it fills, and with the fuzzers' instrumentation it runs
-/// about 25 times slower than in a release build, so a 16 MiB automaton
-/// would take longer than their timeouts.
+/// The capacity of each scratch cache in fuzzing builds, which skip the
+/// check of [`fits_cache`], as the scan did before that check existed.
+///
+/// TODO: fuzz the check too. With the fuzzers' instrumentation it runs
+/// about 25 times slower than in a release build: with an 8 MiB cache
+/// some archived definitions took over the 30 s timeout to check, and
+/// with 2 MiB the engine of `stream_equals_block` did not fit.
 #[cfg(fuzzing)]
-const CACHE_CAPACITY: usize = 8 << 20;
+const CACHE_CAPACITY: usize = 4 << 20;
 
 /// A match: a validated value found by a sensor's rule.
 ///
@@ -436,7 +437,7 @@ impl Inner {
         let dfa = build_dfa(&patterns).map_err(|message| {
             locate_build_error(&sensors, &rules, &patterns, &origin, message)
         })?;
-        if let Err(states) = fits_cache(&dfa) {
+        if let Err(states) = fits_cache_unless_fuzzing(&dfa) {
             return Err(locate_cache_overflow(
                 &sensors, &rules, &patterns, &origin, states,
             ));
@@ -926,6 +927,16 @@ fn fits_cache(dfa: &DFA) -> Result<usize, usize> {
         }
     }
     Ok(seen.len())
+}
+
+/// Runs [`fits_cache`], except in fuzzing builds (see the fuzzing
+/// [`CACHE_CAPACITY`]).
+fn fits_cache_unless_fuzzing(dfa: &DFA) -> Result<usize, usize> {
+    if cfg!(fuzzing) {
+        Ok(0)
+    } else {
+        fits_cache(dfa)
+    }
 }
 
 /// Finds which rule's automaton does not fit in a scratch cache, by
