@@ -40,9 +40,9 @@ const CACHE_CAPACITY: usize = 16 << 20;
 /// check of [`fits_cache`], as the scan did before that check existed.
 ///
 /// TODO: fuzz the check too. With the fuzzers' instrumentation it runs
-/// about 25 times slower than in a release build: with an 8 MiB cache
-/// some archived definitions took over the 30 s timeout to check, and
-/// with 2 MiB the engine of `stream_equals_block` did not fit.
+/// about 25 times slower than in a release build. With an 8 MiB cache,
+/// some archived definitions took over the 30 s timeout to check. With
+/// 2 MiB, the engine of `stream_equals_block` did not fit.
 #[cfg(fuzzing)]
 const CACHE_CAPACITY: usize = 4 << 20;
 
