@@ -36,13 +36,12 @@ pub const MAX_ENGINE_SIZE: usize = 32 << 20;
 #[cfg(not(fuzzing))]
 const CACHE_CAPACITY: usize = 16 << 20;
 
-/// The capacity of each scratch cache in fuzzing builds, which skip the
-/// check of [`fits_cache`], as the scan did before that check existed.
+/// The capacity of each scratch cache in fuzzing builds.
 ///
-/// TODO: fuzz the check too. With the fuzzers' instrumentation it runs
-/// about 25 times slower than in a release build. With an 8 MiB cache,
-/// some archived definitions took over the 30 s timeout to check. With
-/// 2 MiB, the engine of `stream_equals_block` did not fit.
+/// Fuzzing builds check only small automata (see [`CHECK_STEPS`]). A
+/// smaller cache lets the fuzzers reach the check's error path within
+/// that budget, and the scans of the larger automata, which are not
+/// checked, clear their caches as they would without the check.
 #[cfg(fuzzing)]
 const CACHE_CAPACITY: usize = 4 << 20;
 
@@ -293,6 +292,20 @@ pub(crate) struct Scratch {
     pub(crate) junction: Vec<u8>,
     /// The scan state a stream works on during a call.
     pub(crate) state: ScanState,
+    /// [`fits_cache`] found that every state fits in `cache`.
+    checked: bool,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Scans take no step that `fits_cache` did not take, so they
+        // never clear the cache of an automaton it checked. The tests and
+        // the fuzzers, built with debug assertions, check this here.
+        debug_assert!(
+            !self.checked || self.cache.clear_count() == 0,
+            "a scan cleared the cache of an automaton that fits in it"
+        );
+    }
 }
 
 pub(crate) struct Inner {
@@ -437,11 +450,13 @@ impl Inner {
         let dfa = build_dfa(&patterns).map_err(|message| {
             locate_build_error(&sensors, &rules, &patterns, &origin, message)
         })?;
-        if let Err(states) = fits_cache_unless_fuzzing(&dfa) {
+        let fit = fits_cache(&dfa, CHECK_STEPS);
+        if let CacheFit::Overflows(states) = fit {
             return Err(locate_cache_overflow(
                 &sensors, &rules, &patterns, &origin, states,
             ));
         }
+        let checked = matches!(fit, CacheFit::Fits(_));
         let factory_dfa = dfa.clone();
         let create: Box<
             dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe,
@@ -449,6 +464,7 @@ impl Inner {
             cache: factory_dfa.create_cache(),
             junction: Vec::new(),
             state: ScanState::new(),
+            checked,
         });
         let pool = Pool::new(create);
         let triggers = Triggers::build(&dfa, &patterns);
@@ -476,9 +492,12 @@ impl Inner {
 
     /// Fills the start-byte tables by probing the automaton's anchored
     /// start states with each byte, after each kind of preceding byte.
+    ///
+    /// The probes run in a cache of their own: the start states of single
+    /// patterns are not among the states [`fits_cache`] counts, so they
+    /// must not take room in the caches that scans use.
     fn compute_start_bytes(&mut self) {
-        let mut scratch = self.pool.get();
-        let cache = &mut scratch.cache;
+        let cache = &mut self.dfa.create_cache();
         let look_behinds = [None, Some(b' '), Some(b'\n'), Some(b'a')];
         let anywhere: Vec<u32> = self
             .pattern_rule
@@ -519,7 +538,6 @@ impl Inner {
                 self.can_start_anywhere[byte] |= true;
             }
         }
-        PoolGuard::put(scratch);
     }
 
     pub(crate) fn scratch(
@@ -881,16 +899,44 @@ fn locate_build_error(
     Error::new(origin, ErrorKind::TooLarge { message })
 }
 
-/// Determinizes every state that an anchored scan can reach, from each
-/// kind of preceding byte, in a fresh cache. Returns the number of states
-/// if they all fit in the cache, or the number built before the cache had
-/// to be cleared.
+/// What [`fits_cache`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CacheFit {
+    /// Every state fits: the number of states.
+    Fits(usize),
+    /// The cache had to be cleared after this many states.
+    Overflows(usize),
+    /// The walk ran out of steps before it could tell (see
+    /// [`CHECK_STEPS`]).
+    Unknown,
+}
+
+/// The most steps [`fits_cache`] takes before it gives up: no limit,
+/// except in fuzzing builds.
 ///
-/// Scans start at the same anchored start states, so once the automaton
-/// fits, a scan's cache never clears. The cost is one step per state and
-/// byte class, and stops at the first clear.
-fn fits_cache(dfa: &DFA) -> Result<usize, usize> {
-    let mut cache = dfa.create_cache();
+/// Under the fuzzers' instrumentation a step costs about 25 times what it
+/// costs in a release build, so fuzzing builds check only the automata of
+/// up to this many transitions, which covers most fuzzed definitions, and
+/// accept larger ones unchecked.
+#[cfg(not(fuzzing))]
+const CHECK_STEPS: usize = usize::MAX;
+#[cfg(fuzzing)]
+const CHECK_STEPS: usize = 20_000;
+
+/// Determinizes every state that an anchored scan can reach, from each
+/// kind of preceding byte, in a fresh cache, with the transition at the
+/// end of the input from each. Stops at the first clear of the cache, or
+/// after `max_steps` steps.
+///
+/// Scans start at the same anchored start states and take no other
+/// steps, so once the automaton fits, a scan's cache never clears. The
+/// cost is one step per state and byte class, plus one per state.
+fn fits_cache(dfa: &DFA, max_steps: usize) -> CacheFit {
+    explore(dfa, &mut dfa.create_cache(), max_steps)
+}
+
+/// The walk of [`fits_cache`], in a given cache.
+fn explore(dfa: &DFA, cache: &mut Cache, max_steps: usize) -> CacheFit {
     let classes: Vec<u8> = dfa
         .byte_classes()
         .representatives(..)
@@ -904,7 +950,7 @@ fn fits_cache(dfa: &DFA) -> Result<usize, usize> {
             start::Config::new().anchored(Anchored::Yes).look_behind(prev);
         // Start errors come from quit bytes, which this DFA has none of,
         // and from unsupported anchored modes. Such a start is skipped.
-        let Ok(sid) = dfa.start_state(&mut cache, &config) else {
+        let Ok(sid) = dfa.start_state(cache, &config) else {
             continue;
         };
         if seen.insert(sid) {
@@ -914,29 +960,32 @@ fn fits_cache(dfa: &DFA) -> Result<usize, usize> {
     // State ids stay valid until the cache is cleared, which ends the
     // walk.
     let clears = cache.clear_count();
+    let mut steps = 0usize;
     while let Some(sid) = pending.pop() {
+        steps = steps.saturating_add(classes.len() + 1);
+        if steps > max_steps {
+            return CacheFit::Unknown;
+        }
         for &byte in &classes {
-            let next = dfa.next_state(&mut cache, sid, byte);
+            let next = dfa.next_state(cache, sid, byte);
             if cache.clear_count() != clears {
-                return Err(seen.len());
+                return CacheFit::Overflows(seen.len());
             }
-            let Ok(next) = next else { return Err(seen.len()) };
+            let Ok(next) = next else {
+                return CacheFit::Overflows(seen.len());
+            };
             if !next.is_dead() && !next.is_quit() && seen.insert(next) {
                 pending.push(next);
             }
         }
+        // A scan steps to the end of the input from any state, and no
+        // further. The state it reaches takes room in the cache too.
+        let _ = dfa.next_eoi_state(cache, sid);
+        if cache.clear_count() != clears {
+            return CacheFit::Overflows(seen.len());
+        }
     }
-    Ok(seen.len())
-}
-
-/// Runs [`fits_cache`], except in fuzzing builds (see the fuzzing
-/// [`CACHE_CAPACITY`]).
-fn fits_cache_unless_fuzzing(dfa: &DFA) -> Result<usize, usize> {
-    if cfg!(fuzzing) {
-        Ok(0)
-    } else {
-        fits_cache(dfa)
-    }
+    CacheFit::Fits(seen.len())
 }
 
 /// Finds which rule's automaton does not fit in a scratch cache, by
@@ -959,7 +1008,7 @@ fn locate_cache_overflow(
     }
     for (pattern, rule) in patterns.iter().zip(rules) {
         let Ok(dfa) = build_dfa(&[pattern]) else { continue };
-        if let Err(alone) = fits_cache(&dfa) {
+        if let CacheFit::Overflows(alone) = fits_cache(&dfa, CHECK_STEPS) {
             let sensor = &sensors[rule.sensor as usize];
             let message = cache_message("the pattern needs", alone);
             return Error::new(origin, ErrorKind::TooLarge { message })
@@ -1137,6 +1186,74 @@ const _: () = assert!(MAX_MATCH_LEN >= 64);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Scans in every way the engine offers, over bytes of every class
+    /// and streams cut after every byte, then compares the memory of the
+    /// scan's cache with the memory of a cache that [`explore`] filled.
+    /// A state that scans reach and the walk missed would make the scan's
+    /// cache the larger one. States that the build leaves in the scans'
+    /// caches would too, but scans reach only some of the states the
+    /// walk counts, so the test checks that there are none.
+    #[test]
+    fn scans_reach_no_state_the_walk_missed() {
+        let definitions = [
+            // Words, a `$` anchor and a `none` boundary.
+            "[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\n\
+             boundary = 'none'\n[[sensor.rule.pattern]]\n\
+             value = '[a-z]{2,3}[0-9]?$'\n",
+            "[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\n\
+             [[sensor.rule.pattern]]\nvalue = '(?m)^[A-Z]{2}\\d{2}\\b'\n\
+             [[sensor.rule]]\nname = 'q'\nboundary = 'none'\n\
+             [[sensor.rule.pattern]]\nvalue = '(?i)key=[a-f0-9]{4}\\z'\n",
+        ];
+        let mut haystack = Vec::new();
+        for byte in 0..=255u8 {
+            haystack.extend_from_slice(b"ab1 FR12 key=0f0f\nxyz");
+            haystack.push(byte);
+        }
+        for text in definitions {
+            let engine = Engine::from_toml(text, "<test>").expect("loads");
+            // The build leaves no state in the caches of the scans.
+            let fresh = engine.inner.dfa.create_cache().memory_usage();
+            let built = engine.inner.pool.get().cache.memory_usage();
+            assert_eq!(built, fresh, "{text}");
+            engine.scan(&haystack);
+            for end in [1, 7, 19, 40] {
+                engine.scan(&haystack[..end]);
+                let mut stream = engine.stream();
+                let go_on = |_: &Match| ControlFlow::Continue(());
+                for &byte in &haystack[..end * 10] {
+                    stream.feed(&[byte], go_on).expect("not finished");
+                }
+                stream.finish(go_on).expect("finishes once");
+            }
+            let inner = &engine.inner;
+            let scratch = inner.pool.get();
+            let mut walked = inner.dfa.create_cache();
+            assert!(matches!(
+                explore(&inner.dfa, &mut walked, usize::MAX),
+                CacheFit::Fits(_)
+            ));
+            assert!(scratch.checked);
+            assert_eq!(scratch.cache.clear_count(), 0);
+            assert!(
+                scratch.cache.memory_usage() <= walked.memory_usage(),
+                "{text}: the scans' cache holds {} bytes, the walk's {}",
+                scratch.cache.memory_usage(),
+                walked.memory_usage()
+            );
+        }
+    }
+
+    #[test]
+    fn walk_gives_up_after_max_steps() {
+        let dfa = DFA::new("[a-z]{3}[0-9]{3}").expect("compiles");
+        let CacheFit::Fits(states) = fits_cache(&dfa, usize::MAX) else {
+            panic!("a small automaton does not fit");
+        };
+        assert!(states > 6, "{states} states");
+        assert_eq!(fits_cache(&dfa, 10), CacheFit::Unknown);
+    }
 
     #[test]
     fn live_next_finds_dead_end() {

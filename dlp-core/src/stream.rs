@@ -199,7 +199,7 @@ impl Stream {
         let inner = &*self.engine.inner;
         let flow = &mut self.flow;
         let mut scratch = inner.scratch();
-        let Scratch { cache, junction, state } = &mut *scratch;
+        let Scratch { cache, junction, state, .. } = &mut *scratch;
         flow.load(state);
         let mut pos = flow.pos();
         let start = flow.total;
