@@ -469,7 +469,7 @@ fn cut_at_nul(text: &str) -> &str {
 /// status and the handle it stored.
 fn build_c(text: &[u8]) -> (dlp_status, *mut dlp_engine) {
     // Not NULL, to check that a failed build clears it.
-    let mut handle = 1 as *mut dlp_engine;
+    let mut handle = std::ptr::dangling_mut::<dlp_engine>();
     let origin = c"<fuzz>";
     let status = unsafe {
         dlp_engine_new_text(
@@ -669,7 +669,7 @@ fn open_stream(
 ) {
     let flags = u32::from(program.byte() & 1);
     let engine = &engines[slot % ENGINE_SLOTS];
-    let mut handle = 1 as *mut dlp_stream;
+    let mut handle = std::ptr::dangling_mut::<dlp_stream>();
     let status = unsafe {
         dlp_stream_new(
             engine.as_ref().map_or(ptr::null(), |e| e.handle),
