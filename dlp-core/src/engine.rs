@@ -899,7 +899,7 @@ fn locate_build_error(
     Error::new(origin, ErrorKind::TooLarge { message })
 }
 
-/// What [`fits_cache`] found.
+/// The outcome of [`fits_cache`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CacheFit {
     /// Every state fits: the number of states.
@@ -911,13 +911,12 @@ enum CacheFit {
     Unknown,
 }
 
-/// The most steps [`fits_cache`] takes before it gives up: no limit,
-/// except in fuzzing builds.
+/// The step budget of [`fits_cache`]: unlimited, except in fuzzing
+/// builds.
 ///
 /// Under the fuzzers' instrumentation a step costs about 25 times what it
 /// costs in a release build, so fuzzing builds check only the automata of
-/// up to this many transitions, which covers most fuzzed definitions, and
-/// accept larger ones unchecked.
+/// up to this many transitions and accept larger ones unchecked.
 #[cfg(not(fuzzing))]
 const CHECK_STEPS: usize = usize::MAX;
 #[cfg(fuzzing)]
@@ -935,7 +934,7 @@ fn fits_cache(dfa: &DFA, max_steps: usize) -> CacheFit {
     explore(dfa, &mut dfa.create_cache(), max_steps)
 }
 
-/// The walk of [`fits_cache`], in a given cache.
+/// Runs the walk of [`fits_cache`] in `cache`.
 fn explore(dfa: &DFA, cache: &mut Cache, max_steps: usize) -> CacheFit {
     let classes: Vec<u8> = dfa
         .byte_classes()
