@@ -920,7 +920,7 @@ enum CacheFit {
 #[cfg(not(fuzzing))]
 const CHECK_STEPS: usize = usize::MAX;
 #[cfg(fuzzing)]
-const CHECK_STEPS: usize = 20_000;
+const CHECK_STEPS: usize = 5_000;
 
 /// Determinizes every state that an anchored scan can reach, from each
 /// kind of preceding byte, in a fresh cache, with the transition at the
