@@ -1752,13 +1752,18 @@ fn lookback(
     let clears = cache.clear_count();
     let mut longest = 0;
     let mut lead = [false; 256];
+    let outside = outside_bytes(dfa, class);
     for look_behind in LOOK_BEHINDS {
         let config = start::Config::new()
             .anchored(Anchored::Pattern(pid))
             .look_behind(look_behind);
         let sid = dfa.start_state(cache, &config).ok()?;
-        let mut walk =
-            Walk { class, memo: HashMap::new(), lead: &mut lead, clears };
+        let mut walk = Walk {
+            outside: &outside,
+            memo: HashMap::new(),
+            lead: &mut lead,
+            clears,
+        };
         longest = longest.max(walk.depth(dfa, cache, sid, 0)?);
     }
     // A cleared cache invalidates the state ids the walk relied on.
@@ -1773,9 +1778,26 @@ fn lookback(
     Some((longest, lead))
 }
 
+/// Groups the bytes outside `class` by the automaton's byte classes,
+/// whose bytes all have the same transitions, so a walk steps once per
+/// group instead of once per byte. Groups with no byte outside `class` are
+/// left out.
+fn outside_bytes(dfa: &DFA, class: &[bool; 256]) -> Vec<Vec<u8>> {
+    let classes = dfa.byte_classes();
+    let mut groups = vec![Vec::new(); classes.alphabet_len()];
+    for byte in 0..=255u8 {
+        if !class[usize::from(byte)] {
+            groups[usize::from(classes.get(byte))].push(byte);
+        }
+    }
+    groups.retain(|group| !group.is_empty());
+    groups
+}
+
 /// A walk of the automaton over the bytes outside a trigger class.
 struct Walk<'a> {
-    class: &'a [bool; 256],
+    /// The bytes outside the class, grouped by [`outside_bytes`].
+    outside: &'a [Vec<u8>],
     /// The maximum length of a live path from each state already walked.
     memo: HashMap<LazyStateID, usize>,
     /// Every byte outside the class that keeps the automaton alive.
@@ -1809,18 +1831,18 @@ impl Walk<'_> {
         }
         let mut longest = 0;
         let mut seen = Vec::new();
-        for byte in 0..=255u8 {
-            if self.class[usize::from(byte)] {
-                continue;
-            }
+        let outside = self.outside;
+        for group in outside {
             if cache.clear_count() != self.clears {
                 return None;
             }
-            let next = dfa.next_state(cache, sid, byte).ok()?;
+            let next = dfa.next_state(cache, sid, group[0]).ok()?;
             if next.is_dead() {
                 continue;
             }
-            self.lead[usize::from(byte)] = true;
+            for &byte in group {
+                self.lead[usize::from(byte)] = true;
+            }
             if seen.contains(&next) {
                 continue;
             }
@@ -2147,8 +2169,16 @@ mod x86 {
 mod tests {
     use proptest::prelude::*;
 
+    use std::collections::HashMap;
+
+    use regex_automata::hybrid::dfa::{Cache, DFA};
+    use regex_automata::hybrid::LazyStateID;
+    use regex_automata::util::start;
+    use regex_automata::{Anchored, PatternID};
+
     use super::{
-        has_avx2, low_bits, smear_back, BlockMasks, BLOCK_CLASSES, MAX_CLASSES,
+        has_avx2, lookback, low_bits, smear_back, BlockMasks, BLOCK_CLASSES,
+        LOOK_BEHINDS, MAX_CLASSES, MAX_LOOKBACK,
     };
     #[cfg(target_arch = "x86_64")]
     use super::{ByteClass, Shufti};
@@ -2415,6 +2445,110 @@ value = '[0-9][a-z]{5}'
         assert_eq!(super::cluster(mask, 3), 0b1_1111_1111_1111);
         assert_eq!(super::cluster(0b1001, 1), 0b1);
         assert_eq!(super::cluster(u64::MAX, 4), u128::from(u64::MAX));
+    }
+
+    /// The lookback walk as it was before [`super::outside_bytes`]: one
+    /// step per byte outside the class.
+    fn lookback_per_byte(
+        dfa: &DFA,
+        cache: &mut Cache,
+        pid: PatternID,
+        class: &[bool; 256],
+    ) -> Option<(usize, [bool; 256])> {
+        fn depth(
+            dfa: &DFA,
+            cache: &mut Cache,
+            class: &[bool; 256],
+            memo: &mut HashMap<LazyStateID, usize>,
+            lead: &mut [bool; 256],
+            sid: LazyStateID,
+            level: usize,
+        ) -> Option<usize> {
+            if let Some(&known) = memo.get(&sid) {
+                return Some(known);
+            }
+            if level > MAX_LOOKBACK || sid.is_match() {
+                return None;
+            }
+            if dfa.next_eoi_state(cache, sid).ok()?.is_match() {
+                return None;
+            }
+            let mut longest = 0;
+            for byte in (0..=255u8).filter(|&b| !class[usize::from(b)]) {
+                let next = dfa.next_state(cache, sid, byte).ok()?;
+                if next.is_dead() {
+                    continue;
+                }
+                lead[usize::from(byte)] = true;
+                if next.is_match() {
+                    return None;
+                }
+                let below =
+                    depth(dfa, cache, class, memo, lead, next, level + 1)?;
+                longest = longest.max(below + 1);
+            }
+            memo.insert(sid, longest);
+            Some(longest)
+        }
+        let mut longest = 0;
+        let mut lead = [false; 256];
+        for look_behind in LOOK_BEHINDS {
+            let config = start::Config::new()
+                .anchored(Anchored::Pattern(pid))
+                .look_behind(look_behind);
+            let sid = dfa.start_state(cache, &config).ok()?;
+            let memo = &mut HashMap::new();
+            let found = depth(dfa, cache, class, memo, &mut lead, sid, 0)?;
+            longest = longest.max(found);
+        }
+        (longest <= MAX_LOOKBACK).then_some((longest, lead))
+    }
+
+    #[test]
+    fn lookback_by_byte_class_equals_per_byte() {
+        let patterns = [
+            r"[a-z0-9._%+-]{1,64}@[a-z0-9.-]{1,63}\.[a-z]{2,10}",
+            r"(?-u:\b)[12][0-9]{2}(?:0[1-9]|1[0-2])(?:2[AB]|[0-9]{2})[0-9]{8}",
+            r"(?i)(?:secret|token)[=:][a-f0-9]{8,40}",
+            r"[a-z ]{2,40}[0-9]",
+            r"(?:[a-z]|é){1,3}x",
+            r"(?:ab)+c",
+        ];
+        let classes: [fn(u8) -> bool; 4] = [
+            |b| b.is_ascii_digit(),
+            |b| b == b'@',
+            |b| b.is_ascii_lowercase(),
+            |b| b == b'=' || b == b':',
+        ];
+        let dfa = DFA::builder()
+            .configure(DFA::config().starts_for_each_pattern(true))
+            .build_many(&patterns)
+            .expect("the patterns compile");
+        let mut cache = dfa.create_cache();
+        let mut usable = 0;
+        for (index, pattern) in patterns.iter().enumerate() {
+            let pid = PatternID::must(index);
+            for in_class in classes {
+                let mut class = [false; 256];
+                for byte in 0..=255u8 {
+                    class[usize::from(byte)] = in_class(byte);
+                }
+                let found = lookback(&dfa, &mut cache, pid, &class);
+                assert_eq!(
+                    found,
+                    lookback_per_byte(&dfa, &mut cache, pid, &class),
+                    "{pattern}"
+                );
+                usable += usize::from(found.is_some());
+            }
+        }
+        // Most walks must have found a lookback, or the comparison
+        // would only be of `None`s.
+        let digits: [bool; 256] =
+            std::array::from_fn(|b| (b as u8).is_ascii_digit());
+        let found = lookback(&dfa, &mut cache, PatternID::must(3), &digits);
+        assert_eq!(found.map(|(longest, _)| longest), Some(40));
+        assert!(usable >= 6, "{usable} walks found a lookback");
     }
 
     #[test]
