@@ -2447,8 +2447,8 @@ value = '[0-9][a-z]{5}'
         assert_eq!(super::cluster(u64::MAX, 4), u128::from(u64::MAX));
     }
 
-    /// The lookback walk as it was before [`super::outside_bytes`]: one
-    /// step per byte outside the class.
+    /// Runs the lookback walk as it was before [`super::outside_bytes`],
+    /// with one step per byte outside the class.
     fn lookback_per_byte(
         dfa: &DFA,
         cache: &mut Cache,
@@ -2525,6 +2525,7 @@ value = '[0-9][a-z]{5}'
             .build_many(&patterns)
             .expect("the patterns compile");
         let mut cache = dfa.create_cache();
+
         let mut usable = 0;
         for (index, pattern) in patterns.iter().enumerate() {
             let pid = PatternID::must(index);
