@@ -292,7 +292,7 @@ pub(crate) struct Scratch {
     pub(crate) junction: Vec<u8>,
     /// The scan state a stream works on during a call.
     pub(crate) state: ScanState,
-    /// [`fits_cache`] found that every state fits in `cache`.
+    /// Whether [`fits_cache`] found that every state fits in `cache`.
     checked: bool,
 }
 
@@ -906,7 +906,7 @@ enum CacheFit {
     Fits(usize),
     /// The cache had to be cleared after this many states.
     Overflows(usize),
-    /// The walk ran out of steps before it could tell (see
+    /// The walk used up its step budget before it finished (see
     /// [`CHECK_STEPS`]).
     Unknown,
 }
@@ -1194,7 +1194,7 @@ mod tests {
     /// caches would too, but scans reach only some of the states the
     /// walk counts, so the test checks that there are none.
     #[test]
-    fn scans_reach_no_state_the_walk_missed() {
+    fn scan_states_within_walk() {
         let definitions = [
             // Words, a `$` anchor and a `none` boundary.
             "[[sensor]]\nname = 's'\n[[sensor.rule]]\nname = 'r'\n\

@@ -2505,7 +2505,7 @@ value = '[0-9][a-z]{5}'
     }
 
     #[test]
-    fn lookback_by_byte_class_equals_per_byte() {
+    fn lookback_per_class_matches_per_byte() {
         let patterns = [
             r"[a-z0-9._%+-]{1,64}@[a-z0-9.-]{1,63}\.[a-z]{2,10}",
             r"(?-u:\b)[12][0-9]{2}(?:0[1-9]|1[0-2])(?:2[AB]|[0-9]{2})[0-9]{8}",
