@@ -998,7 +998,20 @@ impl Triggers {
     /// Derives the triggers of every pattern of `dfa`, which must have been
     /// built from `patterns` with start states for each pattern.
     pub(crate) fn build(dfa: &DFA, patterns: &[&str]) -> Triggers {
-        let mut cache = dfa.create_cache();
+        Triggers::build_within(
+            dfa,
+            patterns,
+            &mut StepCache::new(dfa, WALK_STEPS),
+        )
+    }
+
+    /// Runs [`Triggers::build`] with the walks' cache and step budget in
+    /// `cache`.
+    fn build_within(
+        dfa: &DFA,
+        patterns: &[&str],
+        cache: &mut StepCache,
+    ) -> Triggers {
         let mut tables = [[false; 256]; TRIGGER_CLASSES];
         for (table, ranges) in tables.iter_mut().zip(CLASSES) {
             for &(low, high) in ranges {
@@ -1042,7 +1055,7 @@ impl Triggers {
                 chosen.push((LITERAL, 0, 0, [false; 256]));
                 continue;
             }
-            let choice = choose(dfa, &mut cache, pid, &tables);
+            let choice = choose(dfa, cache, pid, &tables);
             if choice.0 == FALLBACK {
                 // A pattern that requires one given byte puts it in the
                 // rare class.
@@ -1067,10 +1080,9 @@ impl Triggers {
             let Ok(pid) = PatternID::new(index) else { continue };
             let rare = &tables[RARE];
             if rare.contains(&true) {
-                if let Some((lookback, lead)) =
-                    lookback(dfa, &mut cache, pid, rare)
+                if let Some((lookback, lead)) = lookback(dfa, cache, pid, rare)
                 {
-                    let skip = skip(dfa, &mut cache, pid, rare).min(lookback);
+                    let skip = skip(dfa, cache, pid, rare).min(lookback);
                     chosen[index] = (RARE, skip, lookback, lead);
                     continue;
                 }
@@ -1079,7 +1091,7 @@ impl Triggers {
                 chosen[index] = (LITERAL, 0, 0, [false; 256]);
                 continue;
             }
-            let starts = first_bytes(dfa, &mut cache, pid);
+            let starts = first_bytes(dfa, cache, pid);
             for (slot, start) in tables[FALLBACK].iter_mut().zip(starts) {
                 *slot |= start;
             }
@@ -1643,11 +1655,95 @@ fn min_count(hir: &Hir, class: &[bool; 256]) -> usize {
 const LOOK_BEHINDS: [Option<u8>; 4] =
     [None, Some(b' '), Some(b'\n'), Some(b'a')];
 
+/// The most automaton steps that the walks of [`Triggers::build`] take
+/// for all patterns together.
+///
+/// A step that determinizes a new state costs up to one pass over the
+/// automaton's NFA, so patterns with many states that match the empty
+/// string can make each step costly. Once the budget is spent, the walks
+/// assume the least (no lookback, no skip, every byte a first byte),
+/// which costs scans speed but no match. The built-in
+/// sensors take about 21,000 steps and the 50 custom sensors of the
+/// benchmarks about 22,000. Fuzzing builds, whose steps cost about 25
+/// times as much, get a smaller budget.
+#[cfg(not(fuzzing))]
+const WALK_STEPS: usize = 1 << 18;
+#[cfg(fuzzing)]
+const WALK_STEPS: usize = 1 << 14;
+
+/// A lazy DFA cache for the walks of [`Triggers::build`], with the number
+/// of steps they may still take.
+struct StepCache {
+    cache: Cache,
+    left: usize,
+}
+
+impl StepCache {
+    fn new(dfa: &DFA, steps: usize) -> StepCache {
+        StepCache { cache: dfa.create_cache(), left: steps }
+    }
+
+    /// Takes one step from the budget, or returns `false` if none is left.
+    fn take(&mut self) -> bool {
+        let Some(left) = self.left.checked_sub(1) else { return false };
+        self.left = left;
+        true
+    }
+
+    fn clear_count(&self) -> usize {
+        self.cache.clear_count()
+    }
+
+    /// Returns the anchored start state of `pid` after `look_behind`, or
+    /// `None` if there is none or the budget is spent.
+    fn start(
+        &mut self,
+        dfa: &DFA,
+        pid: PatternID,
+        look_behind: Option<u8>,
+    ) -> Option<LazyStateID> {
+        if !self.take() {
+            return None;
+        }
+        let config = start::Config::new()
+            .anchored(Anchored::Pattern(pid))
+            .look_behind(look_behind);
+        dfa.start_state(&mut self.cache, &config).ok()
+    }
+
+    /// Returns the state after `byte` from `sid`, or `None` if the step
+    /// fails or the budget is spent.
+    fn next(
+        &mut self,
+        dfa: &DFA,
+        sid: LazyStateID,
+        byte: u8,
+    ) -> Option<LazyStateID> {
+        if !self.take() {
+            return None;
+        }
+        dfa.next_state(&mut self.cache, sid, byte).ok()
+    }
+
+    /// Returns the state at the end of the input from `sid`, or `None` if
+    /// the step fails or the budget is spent.
+    fn next_eoi(
+        &mut self,
+        dfa: &DFA,
+        sid: LazyStateID,
+    ) -> Option<LazyStateID> {
+        if !self.take() {
+            return None;
+        }
+        dfa.next_eoi_state(&mut self.cache, sid).ok()
+    }
+}
+
 /// Picks the trigger class (an index into `tables`), the skip and the
 /// lookback of one pattern.
 fn choose(
     dfa: &DFA,
-    cache: &mut Cache,
+    cache: &mut StepCache,
     pid: PatternID,
     tables: &[[bool; 256]; TRIGGER_CLASSES],
 ) -> (usize, usize, usize, [bool; 256]) {
@@ -1665,17 +1761,16 @@ fn choose(
 /// automaton alive, or 0 if that cannot be worked out.
 fn skip(
     dfa: &DFA,
-    cache: &mut Cache,
+    cache: &mut StepCache,
     pid: PatternID,
     class: &[bool; 256],
 ) -> usize {
     let clears = cache.clear_count();
     let mut fewest = MAX_LOOKBACK;
     for look_behind in LOOK_BEHINDS {
-        let config = start::Config::new()
-            .anchored(Anchored::Pattern(pid))
-            .look_behind(look_behind);
-        let Ok(start) = dfa.start_state(cache, &config) else { return 0 };
+        let Some(start) = cache.start(dfa, pid, look_behind) else {
+            return 0;
+        };
         let mut frontier = vec![start];
         let mut seen = vec![start];
         let mut depth = 0;
@@ -1687,7 +1782,7 @@ fn skip(
                     if cache.clear_count() != clears {
                         return 0;
                     }
-                    let Ok(next) = dfa.next_state(cache, sid, byte) else {
+                    let Some(next) = cache.next(dfa, sid, byte) else {
                         return 0;
                     };
                     if next.is_dead() {
@@ -1716,13 +1811,14 @@ fn skip(
 
 /// Returns the bytes that can start a match of `pid`, or every byte if
 /// that cannot be worked out.
-fn first_bytes(dfa: &DFA, cache: &mut Cache, pid: PatternID) -> [bool; 256] {
+fn first_bytes(
+    dfa: &DFA,
+    cache: &mut StepCache,
+    pid: PatternID,
+) -> [bool; 256] {
     let mut class = [false; 256];
     for look_behind in LOOK_BEHINDS {
-        let config = start::Config::new()
-            .anchored(Anchored::Pattern(pid))
-            .look_behind(look_behind);
-        let Ok(sid) = dfa.start_state(cache, &config) else {
+        let Some(sid) = cache.start(dfa, pid, look_behind) else {
             return [true; 256];
         };
         let clears = cache.clear_count();
@@ -1731,8 +1827,8 @@ fn first_bytes(dfa: &DFA, cache: &mut Cache, pid: PatternID) -> [bool; 256] {
             if cache.clear_count() != clears {
                 return [true; 256];
             }
-            match dfa.next_state(cache, sid, byte) {
-                Ok(next) if next.is_dead() => {}
+            match cache.next(dfa, sid, byte) {
+                Some(next) if next.is_dead() => {}
                 _ => class[usize::from(byte)] = true,
             }
         }
@@ -1745,7 +1841,7 @@ fn first_bytes(dfa: &DFA, cache: &mut Cache, pid: PatternID) -> [bool; 256] {
 /// or the number exceeds [`MAX_LOOKBACK`].
 fn lookback(
     dfa: &DFA,
-    cache: &mut Cache,
+    cache: &mut StepCache,
     pid: PatternID,
     class: &[bool; 256],
 ) -> Option<(usize, [bool; 256])> {
@@ -1754,10 +1850,7 @@ fn lookback(
     let mut lead = [false; 256];
     let outside = outside_bytes(dfa, class);
     for look_behind in LOOK_BEHINDS {
-        let config = start::Config::new()
-            .anchored(Anchored::Pattern(pid))
-            .look_behind(look_behind);
-        let sid = dfa.start_state(cache, &config).ok()?;
+        let sid = cache.start(dfa, pid, look_behind)?;
         let mut walk = Walk {
             outside: &outside,
             memo: HashMap::new(),
@@ -1815,7 +1908,7 @@ impl Walk<'_> {
     fn depth(
         &mut self,
         dfa: &DFA,
-        cache: &mut Cache,
+        cache: &mut StepCache,
         sid: LazyStateID,
         level: usize,
     ) -> Option<usize> {
@@ -1825,7 +1918,7 @@ impl Walk<'_> {
         if level > MAX_LOOKBACK || sid.is_match() {
             return None;
         }
-        let eoi = dfa.next_eoi_state(cache, sid).ok()?;
+        let eoi = cache.next_eoi(dfa, sid)?;
         if eoi.is_match() {
             return None;
         }
@@ -1836,7 +1929,7 @@ impl Walk<'_> {
             if cache.clear_count() != self.clears {
                 return None;
             }
-            let next = dfa.next_state(cache, sid, group[0]).ok()?;
+            let next = cache.next(dfa, sid, group[0])?;
             if next.is_dead() {
                 continue;
             }
@@ -2316,6 +2409,115 @@ value = '[0-9][a-z]{5}'
         }
     }
 
+    /// Once the walks have spent their step budget, the patterns left get
+    /// the triggers that assume the least, which still keep every
+    /// position where a match starts. The patterns need lookback walks of
+    /// many states: each matches the empty string at word boundaries and
+    /// line ends before its last byte.
+    #[test]
+    fn walks_stop_at_their_budget() {
+        use regex_automata::Input;
+
+        let patterns = [
+            "[0-9]{3}-[0-9]{2}-[0-9]{4}",
+            r"(?:\b|\B|(?m:$)|[a-f]{2,5}){3,5}?z",
+            r"(?:\b|(?m:$)|[0-5]{2,4}){2,4}?9",
+            "[a-z]{2,8}@[a-z]{2,8}",
+        ];
+        let haystack = b"ab 123-45-6789 cafez\n z 0123 9 x@yy bbz";
+        let dfa = crate::engine::build_dfa(&patterns).unwrap();
+        let mut cache = dfa.create_cache();
+        let mut expected = 0u64;
+        for at in 0..haystack.len() {
+            let input = Input::new(haystack)
+                .range(at..)
+                .anchored(Anchored::Yes)
+                .earliest(true);
+            if dfa.try_search_fwd(&mut cache, &input).unwrap().is_some() {
+                expected |= 1 << at;
+            }
+        }
+        assert!(expected.count_ones() >= 6, "{expected:b}");
+
+        let mut unlimited = super::StepCache::new(&dfa, usize::MAX);
+        let full =
+            super::Triggers::build_within(&dfa, &patterns, &mut unlimited);
+        let used = usize::MAX - unlimited.left;
+        let summary = |triggers: &super::Triggers| -> Vec<_> {
+            triggers.tests.iter().map(|t| (t.class, t.lookback)).collect()
+        };
+        // Budgets spread over the whole build, so that some run out in
+        // the middle of each kind of walk.
+        for budget in (0..used).step_by(used / 61 + 1) {
+            let mut cache = super::StepCache::new(&dfa, budget);
+            let triggers =
+                super::Triggers::build_within(&dfa, &patterns, &mut cache);
+            assert_eq!(cache.left, 0, "budget {budget} of {used}");
+            let masks = triggers.all_masks(haystack, 0, None);
+            let after = triggers.all_masks(haystack, 64, None);
+            for at in (0..haystack.len()).filter(|at| expected >> at & 1 != 0)
+            {
+                assert!(
+                    triggers.passes(&masks, &after, at as u32),
+                    "budget {budget} of {used}: the start at {at} fails"
+                );
+            }
+            if budget == 0 {
+                assert_ne!(summary(&triggers), summary(&full));
+            }
+        }
+    }
+
+    /// A walk that runs out of steps assumes no more than the full walk
+    /// does: it finds no lookback or the same one, a skip no longer, and
+    /// at least the same first bytes. Every budget below what
+    /// the full walks take is tried.
+    #[test]
+    fn spent_budget_assumes_less() {
+        use super::{first_bytes, skip, StepCache};
+
+        let patterns = [
+            "[0-9]{3}-[0-9]{2}-[0-9]{4}",
+            r"(?:\b|\B|(?m:$)|[a-f]{2,5}){3,5}?z",
+            r"(?:\b|(?m:$)|[0-5]{2,4}){2,4}?9",
+            "[a-z]{0,3}@[0-9]{2}",
+        ];
+        let dfa = crate::engine::build_dfa(&patterns).unwrap();
+        let digits: [bool; 256] =
+            std::array::from_fn(|b| (b as u8).is_ascii_digit());
+        let at: [bool; 256] = std::array::from_fn(|b| b == usize::from(b'@'));
+        let mut found = 0;
+        for pid in (0..patterns.len()).map(PatternID::must) {
+            for class in [&digits, &at] {
+                let mut full = StepCache::new(&dfa, usize::MAX);
+                let look = lookback(&dfa, &mut full, pid, class);
+                let skipped = skip(&dfa, &mut full, pid, class);
+                let first = first_bytes(&dfa, &mut full, pid);
+                found += usize::from(look.is_some());
+                let used = usize::MAX - full.left;
+                for budget in 0..used {
+                    let cache = &mut StepCache::new(&dfa, budget);
+                    let partial = lookback(&dfa, cache, pid, class);
+                    assert!(
+                        partial.is_none() || partial == look,
+                        "{pid:?}, budget {budget}: {:?} instead of {:?}",
+                        partial.map(|(len, _)| len),
+                        look.map(|(len, _)| len)
+                    );
+                    let cache = &mut StepCache::new(&dfa, budget);
+                    assert!(skip(&dfa, cache, pid, class) <= skipped);
+                    let cache = &mut StepCache::new(&dfa, budget);
+                    let partial = first_bytes(&dfa, cache, pid);
+                    for byte in 0..256 {
+                        assert!(partial[byte] || !first[byte], "{byte}");
+                    }
+                }
+            }
+        }
+        // Some walks must find a lookback, or only `None`s are compared.
+        assert!(found >= 3, "{found} lookbacks");
+    }
+
     /// The built-in sensors get the groups the module documentation
     /// describes: nine digits within a NIR's length, an IBAN's two letters
     /// before its check digits, and `@` within an email's local part.
@@ -2524,7 +2726,7 @@ value = '[0-9][a-z]{5}'
             .configure(DFA::config().starts_for_each_pattern(true))
             .build_many(&patterns)
             .expect("the patterns compile");
-        let mut cache = dfa.create_cache();
+        let mut cache = super::StepCache::new(&dfa, usize::MAX);
 
         let mut usable = 0;
         for (index, pattern) in patterns.iter().enumerate() {
@@ -2537,7 +2739,7 @@ value = '[0-9][a-z]{5}'
                 let found = lookback(&dfa, &mut cache, pid, &class);
                 assert_eq!(
                     found,
-                    lookback_per_byte(&dfa, &mut cache, pid, &class),
+                    lookback_per_byte(&dfa, &mut cache.cache, pid, &class),
                     "{pattern}"
                 );
                 usable += usize::from(found.is_some());
