@@ -450,10 +450,12 @@ impl Inner {
         let dfa = build_dfa(&patterns).map_err(|message| {
             locate_build_error(&sensors, &rules, &patterns, &origin, message)
         })?;
-        let fit = fits_cache(&dfa, CHECK_STEPS);
+        let mut budget = CHECK_STEPS;
+        let fit = fits_cache(&dfa, &mut budget);
         if let CacheFit::Overflows(states) = fit {
+            let walk = Walk { states, steps: CHECK_STEPS - budget };
             return Err(locate_cache_overflow(
-                &sensors, &rules, &patterns, &origin, states,
+                &sensors, &rules, &patterns, &origin, walk,
             ));
         }
         let checked = matches!(fit, CacheFit::Fits(_));
@@ -911,8 +913,8 @@ enum CacheFit {
     Unknown,
 }
 
-/// The step budget of [`fits_cache`]: unlimited, except in fuzzing
-/// builds.
+/// The step budget of the walk of [`fits_cache`] in a build: unlimited,
+/// except in fuzzing builds.
 ///
 /// Under the fuzzers' instrumentation a step costs about 25 times what it
 /// costs in a release build, so fuzzing builds check only the automata of
@@ -925,17 +927,25 @@ const CHECK_STEPS: usize = 5_000;
 /// Determinizes every state that an anchored scan can reach, from each
 /// kind of preceding byte, in a fresh cache, with the transition at the
 /// end of the input from each. Stops at the first clear of the cache, or
-/// after `max_steps` steps.
+/// when the steps in `budget` are spent; subtracts the steps it takes.
 ///
 /// Scans start at the same anchored start states and take no other
 /// steps, so once the automaton fits, a scan's cache never clears. The
-/// cost is one step per state and byte class, plus one per state.
-fn fits_cache(dfa: &DFA, max_steps: usize) -> CacheFit {
-    explore(dfa, &mut dfa.create_cache(), max_steps)
+/// cost is one step per state and byte class, plus one per state. Each
+/// step stores a 4-byte transition, so a walk overflows the cache within
+/// `CACHE_CAPACITY / 4` steps.
+fn fits_cache(dfa: &DFA, budget: &mut usize) -> CacheFit {
+    explore(dfa, &mut dfa.create_cache(), budget)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The steps that walks of [`explore`] took on this thread.
+    static WALKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Runs the walk of [`fits_cache`] in `cache`.
-fn explore(dfa: &DFA, cache: &mut Cache, max_steps: usize) -> CacheFit {
+fn explore(dfa: &DFA, cache: &mut Cache, budget: &mut usize) -> CacheFit {
     let classes: Vec<u8> = dfa
         .byte_classes()
         .representatives(..)
@@ -959,12 +969,14 @@ fn explore(dfa: &DFA, cache: &mut Cache, max_steps: usize) -> CacheFit {
     // State ids stay valid until the cache is cleared, which ends the
     // walk.
     let clears = cache.clear_count();
-    let mut steps = 0usize;
+    let steps = classes.len() + 1;
     while let Some(sid) = pending.pop() {
-        steps = steps.saturating_add(classes.len() + 1);
-        if steps > max_steps {
+        let Some(left) = budget.checked_sub(steps) else {
             return CacheFit::Unknown;
-        }
+        };
+        *budget = left;
+        #[cfg(test)]
+        WALKED.with(|walked| walked.set(walked.get() + steps));
         for &byte in &classes {
             let next = dfa.next_state(cache, sid, byte);
             if cache.clear_count() != clears {
@@ -987,16 +999,42 @@ fn explore(dfa: &DFA, cache: &mut Cache, max_steps: usize) -> CacheFit {
     CacheFit::Fits(seen.len())
 }
 
+/// The most steps that [`locate_cache_overflow`] takes to walk the
+/// patterns alone, for all of them together: enough to overflow the
+/// cache once (see [`fits_cache`]), and no more than a walk may take in
+/// fuzzing builds.
+#[cfg(not(fuzzing))]
+const LOCATE_STEPS: usize = CACHE_CAPACITY / 4;
+#[cfg(fuzzing)]
+const LOCATE_STEPS: usize = CHECK_STEPS;
+
+/// A walk of [`fits_cache`] that overflowed the cache.
+#[derive(Clone, Copy, Debug)]
+struct Walk {
+    /// The states it had determinized.
+    states: usize,
+    /// The steps it took.
+    steps: usize,
+}
+
 /// Finds which rule's automaton does not fit in a scratch cache, by
-/// building and exploring each pattern alone, after [`fits_cache`]
-/// failed for all of them together with `states` states.
+/// building and exploring patterns alone, after the `walk` of all of them
+/// together overflowed.
+///
+/// The patterns with the largest NFAs are walked first: they are the
+/// likeliest to overflow alone. The walks alone take at most twice the
+/// steps of `walk`, and no more than [`LOCATE_STEPS`], so that patterns
+/// that each come close to the limit cost a few walks rather than one
+/// each. If no pattern overflows within that budget, the error blames
+/// the rules together.
 fn locate_cache_overflow(
     sensors: &[Sensor],
     rules: &[CompiledRule],
     patterns: &[&str],
     origin: &str,
-    states: usize,
+    walk: Walk,
 ) -> Error {
+    let states = walk.states;
     // With a single pattern, the exploration that failed was its own.
     if let [rule] = rules {
         let sensor = &sensors[rule.sensor as usize];
@@ -1005,14 +1043,28 @@ fn locate_cache_overflow(
             .in_sensor(&sensor.name)
             .in_rule(&sensor.rules[rule.rule as usize].name);
     }
-    for (pattern, rule) in patterns.iter().zip(rules) {
-        let Ok(dfa) = build_dfa(&[pattern]) else { continue };
-        if let CacheFit::Overflows(alone) = fits_cache(&dfa, CHECK_STEPS) {
-            let sensor = &sensors[rule.sensor as usize];
-            let message = cache_message("the pattern needs", alone);
-            return Error::new(origin, ErrorKind::TooLarge { message })
-                .in_sensor(&sensor.name)
-                .in_rule(&sensor.rules[rule.rule as usize].name);
+    let mut alone: Vec<(DFA, &CompiledRule)> = patterns
+        .iter()
+        .zip(rules)
+        .filter_map(|(pattern, rule)| {
+            Some((build_dfa(&[pattern]).ok()?, rule))
+        })
+        .collect();
+    alone.sort_by_key(|(dfa, _)| {
+        std::cmp::Reverse(dfa.get_nfa().states().len())
+    });
+    let mut budget = walk.steps.saturating_mul(2).min(LOCATE_STEPS);
+    for (dfa, rule) in &alone {
+        match fits_cache(dfa, &mut budget) {
+            CacheFit::Fits(_) => {}
+            CacheFit::Overflows(states) => {
+                let sensor = &sensors[rule.sensor as usize];
+                let message = cache_message("the pattern needs", states);
+                return Error::new(origin, ErrorKind::TooLarge { message })
+                    .in_sensor(&sensor.name)
+                    .in_rule(&sensor.rules[rule.rule as usize].name);
+            }
+            CacheFit::Unknown => break,
         }
     }
     let message = cache_message("the rules together need", states);
@@ -1229,8 +1281,9 @@ mod tests {
             let inner = &engine.inner;
             let scratch = inner.pool.get();
             let mut walked = inner.dfa.create_cache();
+            let mut budget = usize::MAX;
             assert!(matches!(
-                explore(&inner.dfa, &mut walked, usize::MAX),
+                explore(&inner.dfa, &mut walked, &mut budget),
                 CacheFit::Fits(_)
             ));
             assert!(scratch.checked);
@@ -1247,11 +1300,59 @@ mod tests {
     #[test]
     fn walk_gives_up_after_max_steps() {
         let dfa = DFA::new("[a-z]{3}[0-9]{3}").expect("compiles");
-        let CacheFit::Fits(states) = fits_cache(&dfa, usize::MAX) else {
+        let mut budget = usize::MAX;
+        let CacheFit::Fits(states) = fits_cache(&dfa, &mut budget) else {
             panic!("a small automaton does not fit");
         };
         assert!(states > 6, "{states} states");
-        assert_eq!(fits_cache(&dfa, 10), CacheFit::Unknown);
+        let steps = usize::MAX - budget;
+        let mut budget = steps - 1;
+        assert_eq!(fits_cache(&dfa, &mut budget), CacheFit::Unknown);
+        let mut budget = steps;
+        assert_eq!(fits_cache(&dfa, &mut budget), CacheFit::Fits(states));
+        assert_eq!(budget, 0);
+    }
+
+    /// Locating the rule that overflows the cache walks patterns alone
+    /// within a budget. Eight patterns that each fit alone, but not
+    /// together, cost at most three walks of all of them; walking each
+    /// alone would cost more.
+    #[test]
+    fn locating_overflow_takes_bounded_steps() {
+        let patterns: Vec<String> = "abcdefgh"
+            .chars()
+            .map(|c| format!("[a-z]{{0,30}}{c}[a-z]{{11}}"))
+            .collect();
+        let mut text = String::from("[[sensor]]\nname = 's'\n");
+        for (index, pattern) in patterns.iter().enumerate() {
+            text.push_str(&format!(
+                "[[sensor.rule]]\nname = 'r{index}'\nboundary = 'none'\n\
+                 [[sensor.rule.pattern]]\nvalue = '{pattern}'\n"
+            ));
+        }
+        let patterns: Vec<&str> =
+            patterns.iter().map(String::as_str).collect();
+        let mut budget = usize::MAX;
+        let together = build_dfa(&patterns).expect("compiles");
+        let fit = fits_cache(&together, &mut budget);
+        assert!(matches!(fit, CacheFit::Overflows(_)), "{fit:?}");
+        let walk = usize::MAX - budget;
+        let mut budget = usize::MAX;
+        let alone = build_dfa(&patterns[..1]).expect("compiles");
+        let fit = fits_cache(&alone, &mut budget);
+        assert!(matches!(fit, CacheFit::Fits(_)), "{fit:?}");
+        let one = usize::MAX - budget;
+        assert!(
+            patterns.len() * one > 2 * walk,
+            "walks alone of {one} steps each would fit in the budget of \
+             {walk} for all together"
+        );
+
+        WALKED.with(|walked| walked.set(0));
+        let error = Engine::from_toml(&text, "<test>").expect_err("overflows");
+        assert!(error.to_string().contains("the rules together need"));
+        let walked = WALKED.with(std::cell::Cell::get);
+        assert!(walked <= 3 * walk, "{walked} steps, {walk} for one walk");
     }
 
     #[test]

@@ -41,6 +41,12 @@
 //! - Matching is linear in the haystack: each start position runs the
 //!   automaton over at most [`Engine::max_match_len`] bytes, and positions
 //!   inside a reported match are skipped.
+//! - Building an engine takes a bounded number of automaton steps,
+//!   whatever the number of rules. The load-time check walks every state
+//!   a scan can reach once. Naming a rule whose states do not fit in a
+//!   scratch cache takes at most twice that walk's steps, and the
+//!   prefilter's analysis has a fixed budget. A step costs up to one pass
+//!   over the automaton's NFA.
 
 #![deny(missing_docs)]
 

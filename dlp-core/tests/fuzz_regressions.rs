@@ -164,3 +164,50 @@ fn end_anchored_match_is_found_at_finish() {
         }
     }
 }
+
+/// Found by the `sensor_patterns` target (inputs of 12 to 14 s under the
+/// address sanitizer, about 4 s in release). Patterns made of empty-width
+/// assertions inside counted repetitions have DFA states of hundreds of
+/// NFA states each, so every step of the load-time walks is slow. To
+/// name the rule that overflows the cache, the build walked every
+/// pattern alone after the walk of all of them. The prefilter builder
+/// walked each pattern with no limit but the cache. Both costs grew with
+/// the number of patterns, and both now have step budgets (unit tests in
+/// `engine` and `prefilter` check them). This definition still gets an
+/// error that names the rule that overflows.
+#[test]
+fn empty_width_repeats_are_rejected_by_rule() {
+    let text = r#"
+[[sensor]]
+name = "s0"
+[[sensor.rule]]
+name = "r0"
+[[sensor.rule.pattern]]
+value = "(?:((?i:(?:3|(?:[^1-H]){7,16}?|\\s|(?:(?i:(?:\\b))){2,12}?|(?i:(?:\\B))))))x"
+[[sensor.rule]]
+name = "r1"
+boundary = "none"
+[[sensor.rule.pattern]]
+context = "body"
+value = "(?:(?:(?:(?:x)|(?:(?:(?i:\\b))|(?:\\b)))|(?:x|\\x0D|\\b)))x"
+[[sensor.rule.pattern]]
+op = "!regex"
+context = "body"
+value = "[\\d]"
+[[sensor.rule]]
+name = "r2"
+validator = "card_amex"
+[[sensor.rule.pattern]]
+value = "(?:(?:(?:(?:(?i:(?:\\B|($))))|(?:x|\\x0D|(?m:$)|(?:[7H-H2-TX-q]){2,11}|\\b|\\x3A)|\\B)){8,11}?)x"
+[[sensor.rule.pattern]]
+value = "(?:(?:(?:(?:\\s)|(?:x|\\W|0))))"
+"#;
+    let error = Engine::from_toml(text, "<test>")
+        .expect_err("rule r2 overflows the cache");
+    assert!(
+        matches!(error.kind(), ErrorKind::TooLarge { .. }),
+        "kind: {:?}",
+        error.kind()
+    );
+    assert_eq!(error.rule(), Some("r2"), "{error}");
+}
