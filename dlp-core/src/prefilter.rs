@@ -1055,6 +1055,7 @@ impl Triggers {
                 chosen.push((LITERAL, 0, 0, [false; 256]));
                 continue;
             }
+            cache.begin_pattern(PATTERN_STEPS);
             let choice = choose(dfa, cache, pid, &tables);
             if choice.0 == FALLBACK {
                 // A pattern that requires one given byte puts it in the
@@ -1078,6 +1079,7 @@ impl Triggers {
         // match's start would only repeat the start bytes.
         for index in pending {
             let Ok(pid) = PatternID::new(index) else { continue };
+            cache.begin_pattern(PATTERN_STEPS);
             let rare = &tables[RARE];
             if rare.contains(&true) {
                 if let Some((lookback, lead)) = lookback(dfa, cache, pid, rare)
@@ -1655,38 +1657,59 @@ fn min_count(hir: &Hir, class: &[bool; 256]) -> usize {
 const LOOK_BEHINDS: [Option<u8>; 4] =
     [None, Some(b' '), Some(b'\n'), Some(b'a')];
 
-/// The most automaton steps that the walks of [`Triggers::build`] take
+/// How many automaton steps the walks of [`Triggers::build`] may take
 /// for all patterns together.
 ///
 /// A step that determinizes a new state costs up to one pass over the
 /// automaton's NFA, so patterns with many states that match the empty
 /// string can make each step costly. Once the budget is spent, the walks
 /// assume the least (no lookback, no skip, every byte a first byte),
-/// which costs scans speed but no match. The built-in
-/// sensors take about 21,000 steps and the 50 custom sensors of the
-/// benchmarks about 22,000. Fuzzing builds, whose steps cost about 25
-/// times as much, get a smaller budget.
+/// which costs scans speed but no match. The built-in sensors take about
+/// 21,000 steps and the 50 custom sensors of the benchmarks about 22,000.
+/// Fuzzing builds, whose steps cost about 25 times as much, get a smaller
+/// budget.
 #[cfg(not(fuzzing))]
 const WALK_STEPS: usize = 1 << 18;
 #[cfg(fuzzing)]
 const WALK_STEPS: usize = 1 << 14;
 
+/// How many steps the walks of one pattern may take in each pass of
+/// [`Triggers::build`], so that a costly pattern leaves most of
+/// [`WALK_STEPS`] to the patterns after it. The costliest built-in
+/// pattern takes about 10,000 steps. Fuzzing builds, whose budget is
+/// smaller, allow half of it.
+#[cfg(not(fuzzing))]
+const PATTERN_STEPS: usize = WALK_STEPS / 8;
+#[cfg(fuzzing)]
+const PATTERN_STEPS: usize = WALK_STEPS / 2;
+
 /// A lazy DFA cache for the walks of [`Triggers::build`], with the number
-/// of steps they may still take.
+/// of steps they may still take in all and for the current pattern.
 struct StepCache {
     cache: Cache,
     left: usize,
+    share: usize,
 }
 
 impl StepCache {
     fn new(dfa: &DFA, steps: usize) -> StepCache {
-        StepCache { cache: dfa.create_cache(), left: steps }
+        StepCache { cache: dfa.create_cache(), left: steps, share: steps }
     }
 
-    /// Takes one step from the budget, or returns `false` if none is left.
+    /// Starts the walks of another pattern, which may take up to `share`
+    /// of the steps left.
+    fn begin_pattern(&mut self, share: usize) {
+        self.share = share;
+    }
+
+    /// Takes one step from the budget, or returns `false` if none is left
+    /// in all or for the current pattern.
     fn take(&mut self) -> bool {
-        let Some(left) = self.left.checked_sub(1) else { return false };
-        self.left = left;
+        if self.left == 0 || self.share == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.share -= 1;
         true
     }
 
@@ -2466,6 +2489,30 @@ value = '[0-9][a-z]{5}'
                 assert_ne!(summary(&triggers), summary(&full));
             }
         }
+    }
+
+    /// A pattern whose walks take more than their share leaves the rest of
+    /// the budget to the patterns after it: an SSN pattern after a costly
+    /// one still gets its digit trigger.
+    #[test]
+    fn costly_pattern_leaves_steps_for_the_rest() {
+        use super::{StepCache, Triggers, DIGITS, PATTERN_STEPS};
+
+        let costly = "[a-z]{0,20}a[a-z]{8}[0-9]";
+        let ssn = "[0-9]{3}-[0-9]{2}-[0-9]{4}";
+        let alone = crate::engine::build_dfa(&[costly]).unwrap();
+        let mut cache = StepCache::new(&alone, usize::MAX);
+        Triggers::build_within(&alone, &[costly], &mut cache);
+        let used = usize::MAX - cache.left;
+        assert!(used >= PATTERN_STEPS, "{used} steps");
+
+        let patterns = [costly, ssn];
+        let dfa = crate::engine::build_dfa(&patterns).unwrap();
+        let mut cache = StepCache::new(&dfa, PATTERN_STEPS * 5 / 4);
+        let triggers = Triggers::build_within(&dfa, &patterns, &mut cache);
+        let classes: Vec<usize> =
+            triggers.tests.iter().map(|t| t.class).collect();
+        assert!(classes.contains(&DIGITS), "classes {classes:?}");
     }
 
     /// A walk that runs out of steps assumes no more than the full walk
