@@ -2,10 +2,10 @@
 """Times engine builds of generated definitions that are costly to load.
 
 Each definition repeats one pattern shape in K rules (each rule gets its
-own literal so that the rules differ). The shapes are those of finding 8
-in FUZZING.md: counted repetitions of empty-width assertions, which make
+own literal so that the rules differ). The shapes are the slow ones that
+fuzzing found: counted repetitions of empty-width assertions, which make
 each automaton step slow, and the `[a-z]{0,30}a[a-z]{11}` kind, which
-fills the scratch cache with many small states. For each definition and
+fills the scratch cache with many small states (FUZZING.md, finding 8). For each definition and
 each `dlp` binary given, the script runs
 
     dlp scan --no-builtin --sensors DEFINITION /dev/null
@@ -78,7 +78,7 @@ def run(dlp, path):
         return elapsed, "rejected, rules together"
     if "the pattern needs" in done.stderr:
         return elapsed, "rejected, one rule named"
-    return elapsed, "error: " + done.stderr.strip()[:60]
+    return elapsed, "failed: " + done.stderr.strip()[:60]
 
 
 def main():

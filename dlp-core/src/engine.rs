@@ -453,9 +453,9 @@ impl Inner {
         let mut budget = CHECK_STEPS;
         let fit = fits_cache(&dfa, &mut budget);
         if let CacheFit::Overflows(states) = fit {
-            let walk = Walk { states, steps: CHECK_STEPS - budget };
+            let overflow = Overflow { states, steps: CHECK_STEPS - budget };
             return Err(locate_cache_overflow(
-                &sensors, &rules, &patterns, &origin, walk,
+                &sensors, &rules, &patterns, &origin, overflow,
             ));
         }
         let checked = matches!(fit, CacheFit::Fits(_));
@@ -913,7 +913,7 @@ enum CacheFit {
     Unknown,
 }
 
-/// The step budget of the walk of [`fits_cache`] in a build: unlimited,
+/// The step budget of the walk of [`fits_cache`] in a build, unlimited
 /// except in fuzzing builds.
 ///
 /// Under the fuzzers' instrumentation a step costs about 25 times what it
@@ -927,13 +927,14 @@ const CHECK_STEPS: usize = 5_000;
 /// Determinizes every state that an anchored scan can reach, from each
 /// kind of preceding byte, in a fresh cache, with the transition at the
 /// end of the input from each. Stops at the first clear of the cache, or
-/// when the steps in `budget` are spent; subtracts the steps it takes.
+/// when the steps in `budget` are spent. Subtracts the steps it takes
+/// from `budget`.
 ///
 /// Scans start at the same anchored start states and take no other
 /// steps, so once the automaton fits, a scan's cache never clears. The
 /// cost is one step per state and byte class, plus one per state. Each
-/// step stores a 4-byte transition, so a walk overflows the cache within
-/// `CACHE_CAPACITY / 4` steps.
+/// step fills a 4-byte slot of the transition table, so a walk takes at
+/// most `CACHE_CAPACITY / 4` steps before the cache overflows.
 fn fits_cache(dfa: &DFA, budget: &mut usize) -> CacheFit {
     explore(dfa, &mut dfa.create_cache(), budget)
 }
@@ -999,49 +1000,50 @@ fn explore(dfa: &DFA, cache: &mut Cache, budget: &mut usize) -> CacheFit {
     CacheFit::Fits(seen.len())
 }
 
-/// The most steps that [`locate_cache_overflow`] takes to walk the
-/// patterns alone, for all of them together: enough to overflow the
-/// cache once (see [`fits_cache`]), and no more than a walk may take in
-/// fuzzing builds.
+/// The step budget that the walks of [`locate_cache_overflow`] share.
+/// It is enough to overflow the cache once (see [`fits_cache`]), and in
+/// fuzzing builds no more than [`CHECK_STEPS`].
 #[cfg(not(fuzzing))]
 const LOCATE_STEPS: usize = CACHE_CAPACITY / 4;
 #[cfg(fuzzing)]
 const LOCATE_STEPS: usize = CHECK_STEPS;
 
-/// A walk of [`fits_cache`] that overflowed the cache.
+/// The size of a walk of [`fits_cache`] that overflowed the cache.
 #[derive(Clone, Copy, Debug)]
-struct Walk {
-    /// The states it had determinized.
+struct Overflow {
+    /// The number of states determinized before the overflow.
     states: usize,
-    /// The steps it took.
+    /// The number of steps taken.
     steps: usize,
 }
 
 /// Finds which rule's automaton does not fit in a scratch cache, by
-/// building and exploring patterns alone, after the `walk` of all of them
-/// together overflowed.
+/// building and exploring patterns alone, after the walk of all of them
+/// together overflowed as `overflow` describes.
 ///
-/// The patterns with the largest NFAs are walked first: they are the
-/// likeliest to overflow alone. The walks alone take at most twice the
-/// steps of `walk`, and no more than [`LOCATE_STEPS`], so that patterns
-/// that each come close to the limit cost a few walks rather than one
-/// each. If no pattern overflows within that budget, the error blames
-/// the rules together.
+/// The patterns with the largest NFAs are walked first, because they are
+/// the likeliest to overflow alone. These walks take at most twice the
+/// steps of the first walk and no more than [`LOCATE_STEPS`]. So patterns
+/// that each come close to the limit cost a few walks, not one each. If
+/// no pattern overflows within that budget, the error blames the rules
+/// together.
 fn locate_cache_overflow(
     sensors: &[Sensor],
     rules: &[CompiledRule],
     patterns: &[&str],
     origin: &str,
-    walk: Walk,
+    overflow: Overflow,
 ) -> Error {
-    let states = walk.states;
-    // With a single pattern, the exploration that failed was its own.
-    if let [rule] = rules {
+    let rule_too_large = |rule: &CompiledRule, states: usize| {
         let sensor = &sensors[rule.sensor as usize];
         let message = cache_message("the pattern needs", states);
-        return Error::new(origin, ErrorKind::TooLarge { message })
+        Error::new(origin, ErrorKind::TooLarge { message })
             .in_sensor(&sensor.name)
-            .in_rule(&sensor.rules[rule.rule as usize].name);
+            .in_rule(&sensor.rules[rule.rule as usize].name)
+    };
+    // With a single pattern, the exploration that failed was its own.
+    if let [rule] = rules {
+        return rule_too_large(rule, overflow.states);
     }
     let mut alone: Vec<(DFA, &CompiledRule)> = patterns
         .iter()
@@ -1053,21 +1055,17 @@ fn locate_cache_overflow(
     alone.sort_by_key(|(dfa, _)| {
         std::cmp::Reverse(dfa.get_nfa().states().len())
     });
-    let mut budget = walk.steps.saturating_mul(2).min(LOCATE_STEPS);
+    let mut budget = overflow.steps.saturating_mul(2).min(LOCATE_STEPS);
     for (dfa, rule) in &alone {
         match fits_cache(dfa, &mut budget) {
             CacheFit::Fits(_) => {}
             CacheFit::Overflows(states) => {
-                let sensor = &sensors[rule.sensor as usize];
-                let message = cache_message("the pattern needs", states);
-                return Error::new(origin, ErrorKind::TooLarge { message })
-                    .in_sensor(&sensor.name)
-                    .in_rule(&sensor.rules[rule.rule as usize].name);
+                return rule_too_large(rule, states);
             }
             CacheFit::Unknown => break,
         }
     }
-    let message = cache_message("the rules together need", states);
+    let message = cache_message("the rules together need", overflow.states);
     Error::new(origin, ErrorKind::TooLarge { message })
 }
 

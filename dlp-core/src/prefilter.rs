@@ -1005,8 +1005,8 @@ impl Triggers {
         )
     }
 
-    /// Runs [`Triggers::build`] with the walks' cache and step budget in
-    /// `cache`.
+    /// Derives the triggers as [`Triggers::build`] does, with the walks'
+    /// cache and step budget in `cache`.
     fn build_within(
         dfa: &DFA,
         patterns: &[&str],
@@ -1668,6 +1668,10 @@ const LOOK_BEHINDS: [Option<u8>; 4] =
 /// 21,000 steps and the 50 custom sensors of the benchmarks about 22,000.
 /// Fuzzing builds, whose steps cost about 25 times as much, get a smaller
 /// budget.
+///
+/// NOTE: patterns spend the budget in definition order, so in a
+/// definition of hundreds of costly patterns the last ones get triggers
+/// that keep every position, and scans slow down.
 #[cfg(not(fuzzing))]
 const WALK_STEPS: usize = 1 << 18;
 #[cfg(fuzzing)]
@@ -2434,9 +2438,9 @@ value = '[0-9][a-z]{5}'
 
     /// Once the walks have spent their step budget, the patterns left get
     /// the triggers that assume the least, which still keep every
-    /// position where a match starts. The patterns need lookback walks of
-    /// many states: each matches the empty string at word boundaries and
-    /// line ends before its last byte.
+    /// position where a match starts. Two of the patterns need lookback
+    /// walks of many states, because they match the empty string at word
+    /// boundaries and line ends before their last byte.
     #[test]
     fn walks_stop_at_their_budget() {
         use regex_automata::Input;
